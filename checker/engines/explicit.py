@@ -1,0 +1,212 @@
+"""The explicit-state explorer: breadth-first, exhaustive, with stored states.
+
+Every state is stored once (a dict from State to its index; BFS order is
+index order), with the index of the state it was first reached from, so the
+path to any state is a shortest one and the first violation of a property
+found is a shortest counterexample. Successors come in a fixed order (tasks
+by pid, branches in source order), so a run is deterministic.
+
+`zombies_reaped` needs the whole graph: the edges are kept in two flat
+arrays and analysed once exploration ends (graph.reachable_meet).
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from checker.engines.graph import reachable_meet
+from checker.kernel.model import Failure, Kernel, Pruned
+from checker.kernel.state import State, get
+from checker.lang.pyexpr import Unset
+from checker.props.builtin import zombie_mask
+from checker.props.suite import PropertySuite, task_name
+
+DEFAULT_MAX_STATES = 2_000_000
+
+
+@dataclass
+class Violation:
+    property: str
+    message: str
+    state: int  # last state of the counterexample (for a failure: the state before it)
+    failure: Failure | None = None  # the failing step, for `assertions`
+
+
+class PropertyError(Exception):
+    """A property that cannot be evaluated in some reachable state (it reads
+    a value that does not exist there)."""
+
+    def __init__(self, name: str, message: str, state: int):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+        self.state = state
+
+
+@dataclass
+class Exploration:
+    kernel: Kernel
+    states: list[State] = field(default_factory=list)
+    parent: array = field(default_factory=lambda: array("l"))
+    depth: array = field(default_factory=lambda: array("l"))
+    transitions: int = 0
+    complete: bool = True
+    stop: str | None = None  # why it is incomplete: "max_states" or "max_depth"
+    violations: dict[str, Violation] = field(default_factory=dict)
+    terminals: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def max_depth(self) -> int:
+        return max(self.depth) if len(self.depth) else 0
+
+    def path(self, index: int) -> list[int]:
+        """State indices from the initial state to `index`."""
+        out = [index]
+        while self.parent[out[-1]] >= 0:
+            out.append(self.parent[out[-1]])
+        out.reverse()
+        return out
+
+
+Progress = Callable[[int, int, int], None]  # states, transitions, depth
+
+
+def explore(
+    kernel: Kernel,
+    suite: PropertySuite,
+    max_states: int = 0,
+    max_depth: int = 0,
+    progress: Progress | None = None,
+) -> Exploration:
+    """Explore every reachable state (up to the bounds) and check `suite`."""
+    started = time.perf_counter()
+    ex = Exploration(kernel)
+    limit = max_states or DEFAULT_MAX_STATES
+    states, parent, depth = ex.states, ex.parent, ex.depth
+    index: dict[State, int] = {}
+    violations = ex.violations
+    state_checks = suite.state_checks
+    terminal_checks = suite.terminal_checks
+    keep_graph = suite.zombies
+    starts = array("l")
+    targets = array("l")
+    escapes = bytearray()  # 1: its continuations were cut (error, assume, bound)
+
+    def add(s: State, from_index: int, d: int) -> int:
+        i = len(states)
+        index[s] = i
+        states.append(s)
+        parent.append(from_index)
+        depth.append(d)
+        escapes.append(0)
+        for name, check in state_checks:
+            if name in violations:
+                continue
+            try:
+                message = check(s)
+            except Unset as err:
+                raise PropertyError(name, str(err), i) from None
+            if message is not None:
+                violations[name] = Violation(name, message, i)
+        return i
+
+    add(kernel.initial(), -1, 0)
+    successors = kernel.successors
+    head = 0
+    next_report = 10_000
+    while head < len(states):
+        s = states[head]
+        d = depth[head]
+        if keep_graph:
+            starts.append(len(targets))
+        if max_depth and d >= max_depth:
+            if successors(s):
+                ex.complete, ex.stop = False, "max_depth"
+                escapes[head] = 1
+            head += 1
+            continue
+        succ = successors(s)
+        ex.transitions += len(succ)
+        moved = False
+        for target in succ:
+            if type(target) is State:
+                moved = True
+                j = index.get(target)
+                if j is None:
+                    if len(states) >= limit:
+                        ex.complete, ex.stop = False, "max_states"
+                        escapes[head] = 1
+                        continue
+                    j = add(target, head, d + 1)
+                if keep_graph:
+                    targets.append(j)
+            elif type(target) is Failure:
+                moved = True
+                escapes[head] = 1
+                if target.property not in violations:
+                    violations[target.property] = Violation(
+                        target.property, target.message, head, target
+                    )
+            else:
+                assert type(target) is Pruned
+                moved = True
+                escapes[head] = 1
+        if not moved:
+            ex.terminals.append(head)
+            for name, check in terminal_checks:
+                if name in violations:
+                    continue
+                try:
+                    message = check(s)
+                except Unset as err:
+                    raise PropertyError(name, str(err), head) from None
+                if message is not None:
+                    violations[name] = Violation(name, message, head)
+        head += 1
+        if progress is not None and len(states) >= next_report:
+            next_report = len(states) + 10_000
+            progress(len(states), ex.transitions, d)
+        if ex.stop == "max_states":
+            break
+    if keep_graph:
+        while len(starts) < len(states):  # states never expanded (a bound stopped us)
+            starts.append(len(targets))
+            escapes[len(starts) - 1] = 1
+        starts.append(len(targets))
+        _check_zombies(ex, suite, starts, targets, escapes)
+    ex.seconds = time.perf_counter() - started
+    return ex
+
+
+def _check_zombies(
+    ex: Exploration, suite: PropertySuite, starts: array, targets: array, escapes: bytearray
+) -> None:
+    """zombies_reaped: a state violates it when one of its zombies stays a
+    zombie on every continuation. Paths cut by an error, an `assume` or a
+    bound count as ones that might reap (nothing is claimed about them)."""
+    values = [0 if escapes[i] else zombie_mask(s) for i, s in enumerate(ex.states)]
+    stuck = reachable_meet(starts, targets, values)
+    for i, mask in enumerate(stuck):  # BFS order: the first is a shortest one
+        if mask:
+            s = ex.states[i]
+            pid = (mask & -mask).bit_length() - 1
+            zombie = get(s.tasks, pid)
+            assert zombie is not None
+            parent = get(s.tasks, zombie.ppid)
+            who = task_name(suite.scenario, parent) if parent else f"pid {zombie.ppid}"
+            terminal = starts[i] == starts[i + 1]
+            how = "the run ends here" if terminal else "no continuation reaps it"
+            ex.violations.setdefault(
+                "zombies_reaped",
+                Violation(
+                    "zombies_reaped",
+                    f"{task_name(suite.scenario, zombie)} is a zombie that can never be reaped "
+                    f"({how}): its parent, {who}, never waits for it",
+                    i,
+                ),
+            )
+            return

@@ -1,0 +1,195 @@
+"""exit: zombies, re-parenting, notification and release (kernel/exit.c)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from checker.kernel import events as E
+from checker.kernel.state import NO_MM, RUNNING, SLEEPING, ZOMBIE, Task, Tx
+from checker.lang.constants import SIGCHLD, WNOTHREAD
+
+INIT_PID = 1
+
+
+class WaitSelection(Protocol):
+    def __call__(self, tx: Tx, waiter: Task) -> tuple[int, int] | None: ...
+
+
+class ExitContext(Protocol):
+    """What the exit rules need from the model besides the task table."""
+
+    keep_zombie_values: bool
+    wait_selection: WaitSelection
+
+    def snapshot(self, tx: Tx, task: Task) -> None: ...
+
+
+def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] | None) -> None:
+    """exit_group of a single-threaded process (kernel/exit.c do_group_exit
+    -> do_exit -> exit_notify), as one atomic step (SEMANTICS 7): re-parent
+    the children, become a zombie, notify the parent, and release at once if
+    the parent does not want to reap."""
+    forget_original_parent(tx, pid, ctx, ev)
+    t = tx.get(pid)
+    assert t is not None
+    ctx.snapshot(tx, t)  # PROG.X keeps the last values of the task that began as PROG
+    zombie = t._replace(state=ZOMBIE, xstatus=status, pc=-1)
+    if not ctx.keep_zombie_values:
+        # exit_mm drops the address space; no property reads a zombie's values
+        zombie = zombie._replace(locals=(), mm=NO_MM)
+        tx.mm_changed = True
+    # exit_notify: tsk->exit_state = EXIT_ZOMBIE
+    tx.put(zombie)
+    if ev is not None:
+        ev.append(E.Exited(pid, status))
+    # exit_notify: a group leader whose group is empty notifies its parent with
+    # its exit signal; if do_notify_parent says so, it is released at once.
+    if do_notify_parent(tx, zombie, zombie.exit_signal, ctx, ev):
+        release_task(tx, pid)
+        if ev is not None:
+            ev.append(E.Released(pid))
+
+
+def find_alive_thread(tx: Tx, task: Task) -> Task | None:
+    """kernel/exit.c find_alive_thread: a thread of the task's group that is
+    not exiting (leader first, then the others)."""
+    for t in tx.tasks:
+        if t.tgid == task.tgid and t.state != ZOMBIE and t.pid != task.pid:
+            return t
+    return None
+
+
+def find_new_reaper(tx: Tx, father: Task) -> int:
+    """kernel/exit.c find_new_reaper: a live thread of the same group; else
+    the nearest ancestor marked child_subreaper that has a live thread; else
+    the pid namespace's child_reaper (init). The kernel walks ancestors only
+    when `has_child_subreaper` is set, which is set on every descendant of a
+    subreaper (fork copies it, prctl propagates it), so walking always gives
+    the same answer."""
+    thread = find_alive_thread(tx, father)
+    if thread is not None:
+        return thread.pid
+    ancestor = tx.get(father.ppid)
+    while ancestor is not None and ancestor.pid != INIT_PID:
+        if ancestor.subreaper:
+            if ancestor.state != ZOMBIE:
+                return ancestor.pid
+            alive = find_alive_thread(tx, ancestor)
+            if alive is not None:
+                return alive.pid
+        ancestor = tx.get(ancestor.ppid)
+    return INIT_PID
+
+
+def forget_original_parent(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event] | None) -> None:
+    """kernel/exit.c forget_original_parent: every child of the exiting task
+    gets the new reaper as its real parent; a child moved to another process
+    gets exit signal SIGCHLD, and an inherited zombie is reported to its new
+    parent at once (reparent_leader); the children are appended, in their
+    order, to the reaper's children list (list_splice_tail_init)."""
+    father = tx.get(pid)
+    assert father is not None
+    if not father.children:
+        return
+    reaper_pid = find_new_reaper(tx, father)
+    reaper = tx.get(reaper_pid)
+    assert reaper is not None
+    threaded = reaper.tgid == father.tgid
+    released: list[int] = []
+    for cpid in father.children:
+        child = tx.get(cpid)
+        assert child is not None
+        child = child._replace(ppid=reaper_pid)
+        if not threaded:
+            # reparent_leader: "We don't want people slaying init."
+            child = child._replace(exit_signal=SIGCHLD)
+        tx.put(child)
+        if (
+            not threaded
+            and child.state == ZOMBIE
+            and not _has_threads(tx, child)
+            and do_notify_parent(tx, child, child.exit_signal, ctx, ev)
+        ):
+            released.append(cpid)
+    reaper = tx.get(reaper_pid)
+    assert reaper is not None
+    tx.put(reaper._replace(children=reaper.children + father.children))
+    tx.put(father._replace(children=()))
+    if ev is not None:
+        ev.append(E.Reparented(father.children, reaper_pid))
+    for cpid in released:
+        release_task(tx, cpid)
+        if ev is not None:
+            ev.append(E.Released(cpid))
+
+
+def _has_threads(tx: Tx, leader: Task) -> bool:
+    return any(t.tgid == leader.tgid and t.pid != leader.pid for t in tx.tasks)
+
+
+def do_notify_parent(
+    tx: Tx, child: Task, sig: int, ctx: ExitContext, ev: list[E.Event] | None
+) -> bool:
+    """kernel/signal.c do_notify_parent: send the exit signal to the parent's
+    thread group and wake its waiters; return True when the child is to be
+    released at once (auto-reap).
+
+    Auto-reap happens when the signal is SIGCHLD and the parent's SIGCHLD
+    action is SIG_IGN or has SA_NOCLDWAIT. This version of the language has
+    no signal() or sigaction(), so every action is SIG_DFL: there is no
+    auto-reap, and SIGCHLD, whose default action is to ignore, is dropped when
+    it is generated (kernel/signal.c prepare_signal -> sig_ignored).
+    """
+    parent = tx.get(child.ppid)
+    assert parent is not None, f"task {child.pid} has no parent"
+    wake_up_parent(tx, child, parent, ctx, ev)
+    return False
+
+
+def wake_up_parent(
+    tx: Tx, child: Task, parent: Task, ctx: ExitContext, ev: list[E.Event] | None
+) -> None:
+    """kernel/exit.c __wake_up_parent: wake the tasks of the parent's thread
+    group sleeping in wait whose selection matches the child
+    (child_wait_callback -> pid_child_should_wake). Waking only makes them
+    runnable: each rescans its children in a later step of its own."""
+    woken = []
+    for i, w in enumerate(tx.tasks):
+        if w.tgid != parent.tgid or w.state != SLEEPING:
+            continue
+        selection = ctx.wait_selection(tx, w)
+        if selection is None:
+            continue
+        upid, options = selection
+        if not _eligible_pid(upid, w, child):
+            continue
+        if options & WNOTHREAD and child.ppid != w.pid:
+            continue
+        tx.tasks[i] = w._replace(state=RUNNING)
+        woken.append(w.pid)
+    if woken and ev is not None:
+        ev.append(E.Woke(tuple(woken)))
+
+
+def _eligible_pid(upid: int, waiter: Task, child: Task) -> bool:
+    """kernel/exit.c eligible_pid, with the pid types kernel_wait4 gives:
+    -1 any; > 0 that pid; 0 the waiter's process group; < -1 group -upid."""
+    if upid == -1:
+        return True
+    if upid > 0:
+        return child.pid == upid
+    if upid == 0:
+        return child.pgid == waiter.pgid
+    return child.pgid == -upid
+
+
+def release_task(tx: Tx, pid: int) -> Task:
+    """kernel/exit.c release_task: unlink the task from its parent's children
+    list and from the table; its pid number becomes free (free_pid)."""
+    t = tx.remove(pid)
+    parent = tx.get(t.ppid)
+    if parent is not None:
+        tx.put(parent._replace(children=tuple(c for c in parent.children if c != pid)))
+    if t.mm != NO_MM:
+        tx.mm_changed = True
+    return t

@@ -1,0 +1,568 @@
+"""The step function: a State and one task's next instruction -> successor States.
+
+`Kernel(scenario)` gives the three things an engine needs (stateright's
+model interface): `initial()`, `successors(state)` and, for traces,
+`explain(state, target)`, which replays one step with events recorded. The
+rules themselves live in fork.py, exit.py and wait.py; this module runs the
+instruction IR and calls them.
+
+One step is one task taking one visible instruction (SEMANTICS.md section 7).
+Silent instructions (jumps, `choose`, `repeat` counting) are folded into the
+step of the next visible one: after every step a task's pc is settled onto a
+visible instruction or a `choose`, and a `choose` is expanded when the task
+is scheduled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from checker.kernel import events as E
+from checker.kernel.exit import ExitContext, do_exit
+from checker.kernel.fork import copy_process
+from checker.kernel.state import (
+    DEFAULT_INIT,
+    NO_MM,
+    RUNNING,
+    SLEEPING,
+    ZOMBIE,
+    State,
+    Task,
+    Tx,
+    exited_status,
+    new_task,
+    ppid_of,
+)
+from checker.kernel.wait import (
+    ERROR,
+    NOTHING,
+    REAPED,
+    SLEEP,
+    do_wait,
+    failed_record,
+    nothing_record,
+    status_record,
+)
+from checker.lang import ir
+from checker.lang.constants import EAGAIN, EINTR, WALL
+from checker.lang.pyexpr import EvalError, compile_program_expr
+
+INIT_PID = 1
+
+
+class Failure(NamedTuple):
+    """A step that violates a property and ends its path (a failed assert,
+    an arithmetic error, a user init that ends)."""
+
+    property: str
+    message: str
+    pid: int
+
+
+class Pruned(NamedTuple):
+    """`assume` was false (or `any` had an empty range): the path is cut."""
+
+    pid: int
+
+
+class ModelError(Exception):
+    """A mistake in the scenario that only exploration can find (reported
+    like a static error, with the trace that found it)."""
+
+    def __init__(self, message: str, state: State | None = None):
+        super().__init__(message)
+        self.message = message
+        self.state = state
+
+
+Successor = State | Failure | Pruned
+Fn = Callable[..., Any]
+
+
+class Step(NamedTuple):
+    """One step as a trace shows it."""
+
+    pid: int
+    program: str
+    instr: ir.Instr | None  # None for init's reaping
+    events: tuple[E.Event, ...]
+    target: Successor
+
+
+def _set(values: tuple[object, ...], slot: int, value: object) -> tuple[object, ...]:
+    return (*values[:slot], value, *values[slot + 1 :])
+
+
+def uses_task_values(scenario: ir.ScenarioIR) -> bool:
+    """Whether some property reads `T.X`, so zombies must keep their values."""
+    found = False
+
+    def visit(e: ir.Expr) -> None:
+        nonlocal found
+        if isinstance(e, ir.TaskVar):
+            found = True
+        for child in getattr(e, "__slots__", ()):
+            value = getattr(e, child, None)
+            if isinstance(value, ir.Expr):
+                visit(value)
+
+    exprs = [p.expr for p in scenario.invariants + scenario.finals]
+    exprs += [o.expr for o in scenario.observes]
+    exprs += [e for x in scenario.expects for e in x.exprs]
+    for e in exprs:
+        visit(e)
+    return found
+
+
+class Kernel(ExitContext):
+    def __init__(self, scenario: ir.ScenarioIR):
+        self.scenario = scenario
+        self.programs = scenario.programs
+        settings = scenario.settings
+        self.max_tasks = settings.max_tasks
+        self.pid_max = settings.pid_max
+        self.fault_fork = "fork" in scenario.faults
+        self.fault_wait = "wait" in scenario.faults
+        self.keep_zombie_values = uses_task_values(scenario)
+        self.named_slot = {prog: i for i, prog in enumerate(scenario.named)}
+        helpers = {"_getppid": lambda s, t: ppid_of(s.tasks, t)}
+        # compiled[prog][pc]: the instruction's expressions as Python functions
+        self.compiled: list[list[tuple[Fn, ...]]] = [
+            [self._compile(instr, helpers) for instr in p.code] for p in self.programs
+        ]
+        self._exec: dict[type, Callable[..., list[tuple[Successor, list[E.Event] | None]]]] = {
+            ir.Assign: self._assign,
+            ir.AnyAssign: self._any,
+            ir.Branch: self._branch,
+            ir.Assert: self._assert,
+            ir.Assume: self._assume,
+            ir.Skip: self._skip,
+            ir.Spawn: self._spawn,
+            ir.Exit: self._exit,
+            ir.Syscall: self._syscall,
+        }
+
+    @staticmethod
+    def _compile(instr: ir.Instr, helpers: dict[str, Any]) -> tuple[Fn, ...]:
+        def c(e: ir.Expr) -> Fn:
+            return compile_program_expr(e, helpers)
+
+        if isinstance(instr, ir.Assign):
+            return (c(instr.value),)
+        if isinstance(instr, ir.AnyAssign):
+            return (c(instr.lo), c(instr.hi))
+        if isinstance(instr, (ir.Branch, ir.Assert, ir.Assume)):
+            return (c(instr.cond),)
+        if isinstance(instr, ir.Exit):
+            return (c(instr.code),)
+        if isinstance(instr, ir.Spawn) and instr.flags is not None:
+            return (c(instr.flags),)
+        if isinstance(instr, ir.Syscall):
+            return tuple(c(a) for a in instr.args if isinstance(a, ir.Expr))
+        return ()
+
+    # ------------------------------------------------------------- initial
+    def initial(self) -> State:
+        """init is pid 1; the programs of `start` are its children, pids 2, 3, ...
+        in order, each leading a process group of its own (SEMANTICS 8)."""
+        tasks: list[Task] = []
+        mems: list[tuple[object, ...]] = []
+        named: list[object] = [None] * len(self.scenario.named)
+        if self.scenario.init is None:
+            init = new_task(INIT_PID, 0, INIT_PID, DEFAULT_INIT, 0, (), NO_MM)
+            init = init._replace(state=SLEEPING)
+        else:
+            init = self._image_task(INIT_PID, 0, INIT_PID, self.scenario.init, mems, named)
+        children = []
+        pid = INIT_PID
+        started = []
+        for prog in self.scenario.start:
+            pid += 1
+            started.append(self._image_task(pid, INIT_PID, pid, prog, mems, named))
+            children.append(pid)
+        tasks.append(init._replace(children=tuple(children)))
+        tasks.extend(started)
+        tx = Tx(State(tuple(tasks), tuple(mems), pid, tuple(named)))
+        tx.mm_changed = True
+        return tx.freeze()
+
+    def _image_task(
+        self,
+        pid: int,
+        ppid: int,
+        pgid: int,
+        prog_index: int,
+        mems: list[tuple[object, ...]],
+        named: list[object],
+    ) -> Task:
+        prog = self.programs[prog_index]
+        mems.append(tuple(prog.var_init))
+        locals_: tuple[object, ...] = (None,) * len(prog.local_names)
+        pc, locals_ = self.settle(prog, prog.entry, locals_)
+        ident = self.named_slot.get(prog_index, -1)
+        if ident >= 0:
+            if named[ident] is not None:
+                raise ModelError(f"`{prog.name}.X` is ambiguous: two tasks begin as `{prog.name}`")
+            named[ident] = pid
+        return new_task(pid, ppid, pgid, prog_index, pc, locals_, len(mems) - 1, ident)
+
+    # ------------------------------------------------------------- silent code
+    def settle(
+        self, prog: ir.ProgramIR, pc: int, L: tuple[object, ...]
+    ) -> tuple[int, tuple[object, ...]]:
+        """Run the deterministic silent instructions (jumps, repeat counting)
+        up to the next visible instruction or `choose`."""
+        code = prog.code
+        for _ in range(10_000):
+            instr = code[pc]
+            if isinstance(instr, ir.RepeatInit):
+                L = _set(L, instr.counter, instr.count)
+                pc = instr.next
+            elif isinstance(instr, ir.RepeatTest):
+                left = L[instr.counter]
+                assert isinstance(left, int)
+                if left > 0:
+                    L = _set(L, instr.counter, left - 1)
+                    pc = instr.body_pc
+                else:
+                    L = _set(L, instr.counter, None)
+                    pc = instr.exit_pc
+            elif isinstance(instr, ir.Jump):
+                pc = instr.target
+            else:
+                return pc, L
+        raise ModelError(f"{prog.name}: a loop of `choose`/`repeat` with no statement in it")
+
+    def _expand(
+        self, prog: ir.ProgramIR, pc: int, L: tuple[object, ...], path: tuple[E.Chose, ...] = ()
+    ) -> list[tuple[int, tuple[object, ...], tuple[E.Chose, ...]]]:
+        """The visible instructions a task at `pc` may take next: one, or one
+        per `choose` branch (nested chooses multiply)."""
+        pc, L = self.settle(prog, pc, L)
+        instr = prog.code[pc]
+        if type(instr) is not ir.Choose:
+            return [(pc, L, path)]
+        assert isinstance(instr, ir.Choose)
+        out = []
+        for k, target in enumerate(instr.targets):
+            out += self._expand(prog, target, L, (*path, E.Chose(k + 1, instr.pos.line)))
+        return out
+
+    # ------------------------------------------------------------- successors
+    def successors(self, s: State) -> list[Successor]:
+        """Every successor of `s`, task by task in pid order (deterministic)."""
+        out: list[Successor] = []
+        for i, t in enumerate(s.tasks):
+            if t.state != RUNNING:
+                if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
+                    out += [target for target, _ in self._init_reap(s, t, False)]
+                continue
+            steps = self.task_steps(s, i, t, False)
+            if not steps:
+                out.append(Pruned(t.pid))
+            out += [target for target, _ in steps]
+        return out
+
+    def task_steps(
+        self, s: State, i: int, t: Task, record: bool
+    ) -> list[tuple[Successor, list[E.Event] | None]]:
+        prog = self.programs[t.prog]
+        fns = self.compiled[t.prog]
+        out: list[tuple[Successor, list[E.Event] | None]] = []
+        for pc, L, path in self._expand(prog, t.pc, t.locals):
+            instr = prog.code[pc]
+            try:
+                results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns[pc], record)
+            except EvalError as err:
+                results = [
+                    (Failure("assertions", f"{instr.text}: {err}", t.pid), [] if record else None)
+                ]
+            if record and path:
+                results = [(target, [*path, *(ev or [])]) for target, ev in results]
+            out += results
+        return out
+
+    def steps(self, s: State) -> list[Step]:
+        """Every successor of `s` with what the step did, for traces."""
+        out = []
+        for i, t in enumerate(s.tasks):
+            if t.state != RUNNING:
+                if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
+                    for target, ev in self._init_reap(s, t, True):
+                        out.append(Step(t.pid, "init", None, tuple(ev or ()), target))
+                continue
+            prog = self.programs[t.prog]
+            for pc, L, path in self._expand(prog, t.pc, t.locals):
+                instr = prog.code[pc]
+                fns = self.compiled[t.prog][pc]
+                try:
+                    results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns, True)
+                except EvalError as err:
+                    results = [(Failure("assertions", f"{instr.text}: {err}", t.pid), [])]
+                if not results:
+                    results = [(Pruned(t.pid), [])]
+                for target, ev in results:
+                    out.append(Step(t.pid, prog.name, instr, (*path, *(ev or ())), target))
+        return out
+
+    def explain(self, s: State, target: Successor) -> Step:
+        """The step from `s` that gives `target`."""
+        for step in self.steps(s):
+            if step.target == target:
+                return step
+        raise AssertionError("no step leads to the given state")
+
+    # ------------------------------------------------------------- helpers
+    def _next(
+        self,
+        s: State,
+        i: int,
+        t: Task,
+        prog: ir.ProgramIR,
+        next_pc: int,
+        L: tuple[object, ...],
+        **changes: Any,
+    ) -> State:
+        """The state after task i moves on to `next_pc` (settled)."""
+        pc, L = self.settle(prog, next_pc, L)
+        task = t._replace(pc=pc, locals=L, **changes)
+        return State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
+
+    def _store(
+        self,
+        s: State,
+        i: int,
+        t: Task,
+        prog: ir.ProgramIR,
+        next_pc: int,
+        L: tuple[object, ...],
+        ref: ir.Ref | None,
+        value: object,
+        **changes: Any,
+    ) -> State:
+        """Assign `value` to `ref` and move on."""
+        if ref is None:
+            return self._next(s, i, t, prog, next_pc, L, **changes)
+        if ref.kind == ir.LOCAL:
+            return self._next(s, i, t, prog, next_pc, _set(L, ref.slot, value), **changes)
+        if ref.kind == ir.ERRNO:
+            assert isinstance(value, int)
+            changes["errno"] = value
+            return self._next(s, i, t, prog, next_pc, L, **changes)
+        mems = s.mems
+        mem = _set(mems[t.mm], ref.slot, value)
+        s = State(s.tasks, (*mems[: t.mm], mem, *mems[t.mm + 1 :]), s.last_pid, s.named)
+        return self._next(s, i, t, prog, next_pc, L, **changes)
+
+    def _store_tx(
+        self, tx: Tx, t: Task, ref: ir.Ref | None, value: object, L: tuple[object, ...]
+    ) -> tuple[Task, tuple[object, ...]]:
+        if ref is None:
+            return t, L
+        if ref.kind == ir.LOCAL:
+            return t, _set(L, ref.slot, value)
+        if ref.kind == ir.ERRNO:
+            assert isinstance(value, int)
+            return t._replace(errno=value), L
+        tx.mems[t.mm] = _set(tx.mems[t.mm], ref.slot, value)
+        return t, L
+
+    def _finish(
+        self,
+        tx: Tx,
+        t: Task,
+        prog: ir.ProgramIR,
+        next_pc: int,
+        L: tuple[object, ...],
+        **changes: Any,
+    ) -> State:
+        """Move task t (as it is in tx) on to next_pc and freeze the state."""
+        pc, L = self.settle(prog, next_pc, L)
+        current = tx.get(t.pid)
+        assert current is not None
+        tx.put(current._replace(pc=pc, locals=L, **changes))
+        return tx.freeze()
+
+    # ------------------------------------------------------------- statements
+    def _assign(self, s, i, t, prog, pc, L, instr, fns, record):
+        value = fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ())
+        target = self._store(s, i, t, prog, instr.next, L, instr.target, value)
+        return [(target, [E.Assigned(instr.target.name, value)] if record else None)]
+
+    def _any(self, s, i, t, prog, pc, L, instr, fns, record):
+        M = s.mems[t.mm] if t.mm != NO_MM else ()
+        lo, hi = fns[0](s, t, L, M), fns[1](s, t, L, M)
+        return [
+            (
+                self._store(s, i, t, prog, instr.next, L, instr.target, v),
+                [E.Assigned(instr.target.name, v)] if record else None,
+            )
+            for v in range(lo, hi + 1)
+        ]
+
+    def _branch(self, s, i, t, prog, pc, L, instr, fns, record):
+        cond = bool(fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()))
+        target = self._next(s, i, t, prog, instr.then_pc if cond else instr.else_pc, L)
+        return [(target, [E.Tested(cond)] if record else None)]
+
+    def _assert(self, s, i, t, prog, pc, L, instr, fns, record):
+        if fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()):
+            return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
+        message = instr.message or f"{instr.text} failed"
+        return [
+            (Failure("assertions", message, t.pid), [E.AssertFailed(message)] if record else None)
+        ]
+
+    def _assume(self, s, i, t, prog, pc, L, instr, fns, record):
+        if fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()):
+            return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
+        return []
+
+    def _skip(self, s, i, t, prog, pc, L, instr, fns, record):
+        return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
+
+    def _spawn(self, s, i, t, prog, pc, L, instr, fns, record):
+        """fork: kernel/fork.c kernel_clone -> copy_process (fork.py)."""
+        out: list[tuple[Successor, list[E.Event] | None]] = []
+        tx = Tx(s)
+        child_pid = copy_process(tx, t, self.max_tasks, self.pid_max, instr.child_pc, L)
+        if child_pid > 0:
+            child = tx.get(child_pid)
+            assert child is not None
+            cL = child.locals
+            if instr.cstyle:  # C-style fork returns 0 in the child
+                child, cL = self._store_tx(tx, child, instr.target, 0, cL)
+            cpc, cL = self.settle(prog, instr.child_pc, cL)
+            tx.put(child._replace(pc=cpc, locals=cL))
+            parent = tx.get(t.pid)
+            assert parent is not None
+            parent, pL = self._store_tx(tx, parent, instr.target, child_pid, L)
+            tx.put(parent)
+            out.append(
+                (
+                    self._finish(tx, parent, prog, instr.next, pL),
+                    [E.Forked(child_pid)] if record else None,
+                )
+            )
+        if child_pid < 0 or self.fault_fork:
+            reason = "task table full (max_tasks)" if child_pid < 0 else "fault injected"
+            tx = Tx(s)
+            parent, pL = self._store_tx(tx, t, instr.target, -1, L)
+            tx.put(parent)
+            out.append(
+                (
+                    self._finish(tx, parent, prog, instr.next, pL, errno=EAGAIN),
+                    [E.ForkFailed(EAGAIN, reason)] if record else None,
+                )
+            )
+        return out
+
+    def _exit(self, s, i, t, prog, pc, L, instr, fns, record):
+        code = fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ())
+        if t.pid == INIT_PID:
+            # kernel/exit.c do_exit: the global init's group dying panics
+            message = f"Attempted to kill init! exitcode={exited_status(code):#010x}"
+            return [
+                (
+                    Failure("assertions", message, t.pid),
+                    [E.AssertFailed(message)] if record else None,
+                )
+            ]
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        # remember the last statement's locals before the task stops running
+        tx.put(t._replace(locals=L))
+        do_exit(tx, t.pid, exited_status(code), self, ev)
+        return [(tx.freeze(), ev)]
+
+    def _syscall(self, s, i, t, prog, pc, L, instr, fns, record):
+        name = instr.name
+        M = s.mems[t.mm] if t.mm != NO_MM else ()
+        if name in ("wait", "waitpid"):
+            upid = fns[0](s, t, L, M) if name == "waitpid" else -1
+            options = fns[1](s, t, L, M) if name == "waitpid" else 0
+            return self._wait(s, i, t, prog, L, instr, upid, options, record)
+        if name == "set_subreaper":
+            # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
+            target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, subreaper=True)
+            return [(target, [E.SubreaperSet()] if record else None)]
+        raise ModelError(f"`{name}` has no semantics in this version")
+
+    def _wait(self, s, i, t, prog, L, instr, upid, options, record):
+        """wait4 (wait.py): reap, return 0 (WNOHANG), fail, or go to sleep."""
+        tx = Tx(s)
+        result = do_wait(tx, t, upid, options)
+        if result.kind == REAPED:
+            ev = [E.Reaped(result.pid, result.status)] if record else None
+            me = tx.get(t.pid)  # its children list has lost the reaped child
+            assert me is not None
+            me, pL = self._store_tx(
+                tx, me, instr.target, status_record(result.pid, result.status), L
+            )
+            tx.put(me)
+            return [(self._finish(tx, me, prog, instr.next, pL), ev)]
+        if result.kind == NOTHING:
+            target = self._store(s, i, t, prog, instr.next, L, instr.target, nothing_record())
+            return [(target, [E.WaitNothing()] if record else None)]
+        if result.kind == ERROR:
+            target = self._store(
+                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=result.errno
+            )
+            return [(target, [E.Failed(result.errno, "")] if record else None)]
+        assert result.kind == SLEEP
+        # do_wait: set_current_state(TASK_INTERRUPTIBLE); schedule(). The pc
+        # stays on the wait, which runs again after a wake-up.
+        task = t._replace(state=SLEEPING, locals=L)
+        asleep = State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
+        slept: list[E.Event] | None = [E.Slept(result.eligible)] if record else None
+        out: list[tuple[Successor, list[E.Event] | None]] = [(asleep, slept)]
+        if self.fault_wait:
+            # faults { wait }: a signal arrives instead, with nothing to report
+            target = self._store(
+                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=EINTR
+            )
+            out.append((target, [E.Failed(EINTR, "fault injected")] if record else None))
+        return out
+
+    # ------------------------------------------------------------- init
+    def _init_can_reap(self, s: State, init: Task) -> bool:
+        for cpid in init.children:
+            for t in s.tasks:
+                if t.pid == cpid:
+                    if t.state == ZOMBIE:
+                        return True
+                    break
+        return False
+
+    def _init_reap(
+        self, s: State, init: Task, record: bool
+    ) -> list[tuple[Successor, list[E.Event] | None]]:
+        """The default init: `for (;;) waitpid(-1, &status, __WALL)`; it reaps
+        whenever it has a zombie child and sleeps otherwise (its idle wait is
+        not a step). Every child of init has exit signal SIGCHLD
+        (reparent_leader), so __WALL changes nothing."""
+        tx = Tx(s)
+        result = do_wait(tx, init, -1, WALL)
+        assert result.kind == REAPED
+        return [(tx.freeze(), [E.Reaped(result.pid, result.status)] if record else None)]
+
+    # ------------------------------------------------------------- ExitContext
+    def wait_selection(self, tx: Tx, waiter: Task) -> tuple[int, int] | None:
+        """The (pid, options) a task sleeping in wait asked for."""
+        if waiter.prog == DEFAULT_INIT:
+            return None
+        prog = self.programs[waiter.prog]
+        instr = prog.code[waiter.pc]
+        if not isinstance(instr, ir.Syscall) or instr.name not in ("wait", "waitpid"):
+            return None
+        if instr.name == "wait":
+            return (-1, 0)
+        fns = self.compiled[waiter.prog][waiter.pc]
+        M = tx.mems[waiter.mm] if waiter.mm != NO_MM else ()
+        return (fns[0](tx, waiter, waiter.locals, M), fns[1](tx, waiter, waiter.locals, M))
+
+    def snapshot(self, tx: Tx, task: Task) -> None:
+        if task.ident >= 0 and tx.named[task.ident] == task.pid:
+            values = tx.mems[task.mm] if task.mm != NO_MM else ()
+            tx.named[task.ident] = (task.locals, values)

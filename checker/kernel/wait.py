@@ -1,0 +1,138 @@
+"""wait4/waitpid (kernel/exit.c kernel_wait4 -> do_wait -> __do_wait)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from checker.kernel.exit import release_task
+from checker.kernel.state import ZOMBIE, Task, Tx
+from checker.lang.constants import (
+    ECHILD,
+    EINVAL,
+    ESRCH,
+    INT_MIN,
+    SIGCHLD,
+    WALL,
+    WCLONE,
+    WCONTINUED,
+    WNOHANG,
+    WNOTHREAD,
+    WUNTRACED,
+)
+
+REAPED, NOTHING, ERROR, SLEEP = "reaped", "nothing", "error", "sleep"
+
+
+class WaitResult(NamedTuple):
+    kind: str  # REAPED (pid, status), NOTHING (WNOHANG: 0), ERROR (errno), SLEEP
+    pid: int = 0
+    status: int = 0
+    errno: int = 0
+    eligible: tuple[int, ...] = ()  # what a sleeper waits for (for traces)
+
+
+_VALID_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL
+
+
+def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
+    """One scan of the caller's children, as one atomic step (SEMANTICS 5.5:
+    the scan and the decision to sleep are one step). A reportable child is
+    reaped here; the caller sleeps when nothing is reportable, WNOHANG is not
+    given and some child may still report."""
+    # kernel_wait4: unknown option bits -> EINVAL; -INT_MIN is not defined -> ESRCH
+    if options & ~_VALID_OPTIONS:
+        return WaitResult(ERROR, errno=EINVAL)
+    if upid == INT_MIN:
+        return WaitResult(ERROR, errno=ESRCH)
+
+    if upid < -1 or upid == 0:
+        pgid = waiter.pgid if upid == 0 else -upid
+        # __do_wait: a process group with no task attached -> ECHILD at once
+        if not any(t.pgid == pgid for t in tx.tasks):
+            return WaitResult(ERROR, errno=ECHILD)
+    elif upid > 0 and tx.get(upid) is None:
+        # __do_wait: no task has this pid -> ECHILD at once
+        return WaitResult(ERROR, errno=ECHILD)
+
+    eligible: list[int] = []
+    for child in _scan(tx, waiter, upid, options):
+        # wait_consider_task -> eligible_child: without __WALL, a child whose
+        # exit signal is not SIGCHLD (a "clone child") is seen only with
+        # __WCLONE, and the others only without it.
+        if not options & WALL and (child.exit_signal != SIGCHLD) != bool(options & WCLONE):
+            continue
+        # a zombie that is not a group leader with live threads
+        # (delay_group_leader) is reaped: wait_task_zombie -> release_task
+        if child.state == ZOMBIE and not _delayed_leader(tx, child):
+            release_task(tx, child.pid)
+            return WaitResult(REAPED, pid=child.pid, status=child.xstatus)
+        # anything else counts as something to wait for (notask_error = 0)
+        eligible.append(child.pid)
+    if not eligible:
+        return WaitResult(ERROR, errno=ECHILD)
+    if options & WNOHANG:
+        return WaitResult(NOTHING, eligible=tuple(eligible))
+    # do_wait: nothing to report -> -ERESTARTSYS -> schedule() (TASK_INTERRUPTIBLE)
+    return WaitResult(SLEEP, eligible=tuple(eligible))
+
+
+def _scan(tx: Tx, waiter: Task, upid: int, options: int) -> list[Task]:
+    """The children wait considers, in the order it considers them."""
+    if upid > 0:
+        # do_wait_pid: the process with that tgid, if it is a child of the
+        # caller or (without __WNOTHREAD) of a thread of the caller's group
+        target = tx.get(upid)
+        if target is None or target.tgid != upid:
+            return []
+        parent = tx.get(target.ppid)
+        if target.ppid == waiter.pid or (
+            not options & WNOTHREAD and parent is not None and parent.tgid == waiter.tgid
+        ):
+            return [target]
+        return []
+    # __do_wait: the caller's thread first, then the others of its group in
+    # thread-list order (unless __WNOTHREAD); each one's children in list order
+    threads = [waiter]
+    if not options & WNOTHREAD:
+        threads += [t for t in tx.tasks if t.tgid == waiter.tgid and t.pid != waiter.pid]
+    out = []
+    for thread in threads:
+        for cpid in thread.children:
+            child = tx.get(cpid)
+            if child is None:
+                continue
+            if upid != -1:
+                pgid = waiter.pgid if upid == 0 else -upid
+                if child.pgid != pgid:  # eligible_pid for PIDTYPE_PGID
+                    continue
+            out.append(child)
+    return out
+
+
+def _delayed_leader(tx: Tx, leader: Task) -> bool:
+    """kernel/exit.c delay_group_leader: a zombie leader whose threads live."""
+    return any(t.tgid == leader.pid and t.pid != leader.pid for t in tx.tasks)
+
+
+def status_record(pid: int, status: int) -> tuple[int, bool, int, bool, int, bool, bool]:
+    """A status record (W.pid, W.exited, W.code, W.signaled, W.signal,
+    W.stopped, W.continued) from a wait status, decoded as the W* macros of
+    <sys/wait.h> do."""
+    low = status & 0x7F
+    exited = low == 0
+    stopped = (status & 0xFF) == 0x7F
+    continued = status == 0xFFFF
+    signaled = not exited and not stopped and not continued
+    code = (status >> 8) & 0xFF if exited else 0
+    signal = low if signaled else ((status >> 8) & 0xFF if stopped else 0)
+    return (pid, exited, code, signaled, signal, stopped, continued)
+
+
+def failed_record() -> tuple[int, bool, int, bool, int, bool, bool]:
+    """What wait returns when it fails: W.pid == -1, every flag false."""
+    return (-1, False, 0, False, 0, False, False)
+
+
+def nothing_record() -> tuple[int, bool, int, bool, int, bool, bool]:
+    """WNOHANG with children but none to report: W.pid == 0, every flag false."""
+    return (0, False, 0, False, 0, False, False)

@@ -1,0 +1,153 @@
+"""What the language knows by name: its functions, built-in properties,
+status-record fields, task fields, config keys and fault classes.
+
+One table each, read by the static checker (arity, types, where a call may
+appear), by lowering, and by the documentation tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Value types of the static checker.
+INT = "integer"
+BOOL = "boolean"
+STATUS = "status record"
+SIGSET = "signal set"
+PROGRAM = "program"
+STATE = "task state"
+TASK = "task"
+TUPLE = "tuple"
+ACTION = "signal action"
+
+
+@dataclass(frozen=True, slots=True)
+class FuncSpec:
+    """A callable. `params` name the kind of each argument:
+    "int", "sigset", "action" (SIG_DFL, SIG_IGN or a handler), "program"
+    (a program or kthread name), "name" (a lock or wait queue), "cond" (an
+    expression re-evaluated by the callee); `optional` trailing ones may be
+    left out."""
+
+    name: str
+    params: tuple[str, ...]
+    returns: str | None
+    effect: str  # "query": pure, usable in expressions; "syscall"; "kernel"
+    supported: bool
+    optional: int = 0
+    default: tuple[int, ...] = ()
+
+
+def _f(
+    name: str,
+    params: tuple[str, ...],
+    returns: str | None,
+    effect: str,
+    supported: bool,
+    optional: int = 0,
+    default: tuple[int, ...] = (),
+) -> FuncSpec:
+    return FuncSpec(name, params, returns, effect, supported, optional, default)
+
+
+FUNCTIONS: dict[str, FuncSpec] = {
+    f.name: f
+    for f in (
+        # process lifecycle
+        _f("wait", (), STATUS, "syscall", True),
+        _f("waitpid", ("int", "int"), STATUS, "syscall", True, optional=1, default=(0,)),
+        _f("set_subreaper", (), INT, "syscall", True),
+        _f("getpid", (), INT, "query", True),
+        _f("getppid", (), INT, "query", True),
+        _f("gettid", (), INT, "query", True),
+        # signals
+        _f("kill", ("int", "int"), INT, "syscall", False),
+        _f("raise", ("int",), INT, "syscall", False),
+        _f("signal", ("int", "action"), INT, "syscall", False),
+        _f("sigaction", ("int", "action", "int"), INT, "syscall", False),
+        _f("sigprocmask", ("int", "sigset"), INT, "syscall", False),
+        _f("sigsuspend", ("sigset",), INT, "syscall", False),
+        _f("pause", (), INT, "syscall", False),
+        # threads
+        _f("join", ("int",), INT, "syscall", False),
+        # kernel context
+        _f("kthread_create", ("program",), INT, "kernel", False),
+        _f("kthread_run", ("program",), INT, "kernel", False),
+        _f("kthread_stop", ("int",), INT, "kernel", False),
+        _f("kthread_should_stop", (), BOOL, "kernel", False),
+        _f("set_current_state", ("int",), None, "kernel", False),
+        _f("__set_current_state", ("int",), None, "kernel", False),
+        _f("schedule", (), None, "kernel", False),
+        _f("wake_up_process", ("int",), INT, "kernel", False),
+        _f("add_wait_queue", ("name",), None, "kernel", False),
+        _f("remove_wait_queue", ("name",), None, "kernel", False),
+        _f("prepare_to_wait", ("name", "int"), None, "kernel", False),
+        _f("finish_wait", ("name",), None, "kernel", False),
+        _f("wait_event", ("name", "cond"), None, "kernel", False),
+        _f("wait_event_interruptible", ("name", "cond"), INT, "kernel", False),
+        _f("wake_up", ("name",), None, "kernel", False),
+        _f("wake_up_all", ("name",), None, "kernel", False),
+        _f("spin_lock", ("name",), None, "kernel", False),
+        _f("spin_unlock", ("name",), None, "kernel", False),
+        _f("mutex_lock", ("name",), None, "kernel", False),
+        _f("mutex_unlock", ("name",), None, "kernel", False),
+    )
+}
+
+# Fields of a status record (wait's result), in storage order.
+STATUS_FIELDS: dict[str, str] = {
+    "pid": INT,
+    "exited": BOOL,
+    "code": INT,
+    "signaled": BOOL,
+    "signal": INT,
+    "stopped": BOOL,
+    "continued": BOOL,
+}
+STATUS_INDEX = {name: i for i, name in enumerate(STATUS_FIELDS)}
+
+# Fields every task has, for properties (`T.pid`, `T.state`, ...).
+TASK_FIELDS: dict[str, str] = {
+    "pid": INT,
+    "ppid": INT,
+    "tgid": INT,
+    "state": STATE,
+    "program": PROGRAM,
+    "exit_code": INT,
+    "subreaper": BOOL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PropertySpec:
+    name: str
+    default: bool  # checked when no `check` line is given
+    supported: bool
+    kind: str  # "state", "terminal", "graph", "liveness"
+
+
+BUILTIN_PROPERTIES: dict[str, PropertySpec] = {
+    p.name: p
+    for p in (
+        PropertySpec("assertions", True, True, "state"),
+        PropertySpec("orphans_reparented", True, True, "state"),
+        PropertySpec("zombies_reaped", True, True, "graph"),
+        PropertySpec("no_deadlock", True, True, "terminal"),
+        PropertySpec("vfork_parent_blocked", True, True, "state"),
+        PropertySpec("zombies_eventually_reaped", False, False, "liveness"),
+        PropertySpec("no_lost_wakeup", False, False, "graph"),
+    )
+}
+
+# config { KEY = VALUE }: (default, minimum) for the integer keys.
+CONFIG_INT_KEYS: dict[str, tuple[int, int]] = {
+    "max_tasks": (16, 2),
+    "pid_max": (32768, 3),
+    "max_depth": (0, 0),
+    "max_states": (0, 0),
+}
+FAIRNESS = ("weak", "strong", "none")
+
+# faults { ... }: the calls whose error returns are explored, and whether the
+# checker can explore them yet.
+FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": False}

@@ -1,0 +1,78 @@
+"""The properties one scenario checks, compiled once: what the engine calls
+on every state, on every terminal state, and what is left for the graph."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, State, Task
+from checker.lang import ir
+from checker.props import builtin
+from checker.props.compile import compile_property
+
+Check = Callable[[State], str | None]
+
+
+def task_name(scenario: ir.ScenarioIR, t: Task) -> str:
+    """`pid 3 (worker)` as traces and messages name a task."""
+    prog = "init" if t.prog == DEFAULT_INIT else scenario.programs[t.prog].name
+    return f"pid {t.pid} ({prog})"
+
+
+def where(scenario: ir.ScenarioIR, t: Task) -> str:
+    """What a task is doing: `sleeps in w = wait() (line 7)`."""
+    if t.prog == DEFAULT_INIT:
+        return "waits for children"
+    instr = scenario.programs[t.prog].code[t.pc]
+    verb = (
+        "sleeps in" if t.state == SLEEPING else "is at" if t.state == RUNNING else "is stopped at"
+    )
+    return f"{verb} `{instr.text}` (line {instr.pos.line})"
+
+
+@dataclass
+class PropertySuite:
+    scenario: ir.ScenarioIR
+    state_checks: list[tuple[str, Check]] = field(default_factory=list)
+    terminal_checks: list[tuple[str, Check]] = field(default_factory=list)
+    zombies: bool = False  # zombies_reaped: needs the whole graph
+    names: tuple[str, ...] = ()  # every property checked, built-in and the file's own
+
+    @classmethod
+    def build(cls, scenario: ir.ScenarioIR) -> PropertySuite:
+        suite = cls(scenario)
+        checks = scenario.checks
+        if "orphans_reparented" in checks:
+            suite.state_checks.append(("orphans_reparented", builtin.orphans_reparented))
+        for inv in scenario.invariants:
+            suite.state_checks.append((inv.name, _predicate(inv)))
+        if "no_deadlock" in checks:
+            suite.terminal_checks.append(("no_deadlock", suite._deadlock))
+        for fin in scenario.finals:
+            suite.terminal_checks.append((fin.name, _predicate(fin)))
+        suite.zombies = "zombies_reaped" in checks
+        suite.names = (
+            *checks,
+            *(p.name for p in scenario.invariants),
+            *(p.name for p in scenario.finals),
+        )
+        return suite
+
+    def _deadlock(self, s: State) -> str | None:
+        """A terminal state in which some task other than the idle init is
+        still alive: nobody can ever step again."""
+        stuck = builtin.live_tasks(s)
+        if not stuck:
+            return None
+        parts = [f"{task_name(self.scenario, t)} {where(self.scenario, t)}" for t in stuck]
+        return "no task can take a step: " + "; ".join(parts)
+
+
+def _predicate(prop: ir.PropertyIR) -> Check:
+    fn = compile_property(prop.expr)
+
+    def check(s: State) -> str | None:
+        return None if fn(s) else f"`{prop.text}` is false"
+
+    return check

@@ -1,0 +1,1 @@
+"""Renderers: results to text and JSON (and, later, pictures and reports)."""

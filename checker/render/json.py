@@ -1,0 +1,119 @@
+"""Results as one JSON document (`forkcheck check --json`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from checker import __version__
+from checker.errors import Diagnostic
+from checker.kernel.state import DEFAULT_INIT, State, ppid_of
+from checker.lang.builtins import STATUS_FIELDS
+from checker.render.text import describe, step_line
+from checker.results import FileResult, Trace, most_severe
+
+STATE_WORDS = {"R": "RUNNING", "S": "SLEEPING", "D": "DISK_SLEEP", "T": "STOPPED", "Z": "ZOMBIE"}
+
+
+def value_json(v: object) -> Any:
+    if isinstance(v, tuple) and len(v) == len(STATUS_FIELDS):
+        return dict(zip(STATUS_FIELDS, v, strict=True))
+    if v == "unset":
+        return None
+    return v
+
+
+def _diag(d: Diagnostic) -> dict[str, Any]:
+    return {"line": d.pos.line, "column": d.pos.col, "severity": d.severity, "message": d.message}
+
+
+def tasks_json(s: State, programs: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "pid": t.pid,
+            "ppid": ppid_of(s.tasks, t),
+            "state": t.state,
+            "program": "init" if t.prog == DEFAULT_INIT else programs[t.prog],
+        }
+        for t in s.tasks
+    ]
+
+
+def trace_json(trace: Trace, programs: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "property": trace.property,
+        "message": trace.message,
+        "length": len(trace.steps),
+        "initial": tasks_json(trace.initial, programs),
+        "steps": [
+            {
+                "step": st.number,
+                "pid": st.pid,
+                "program": st.program,
+                "statement": st.instr.text if st.instr is not None else "wait()",
+                "line": st.instr.pos.line if st.instr is not None else None,
+                "events": [describe(e) for e in st.events],
+                "text": step_line(st),
+                "tasks": tasks_json(st.after, programs) if st.after is not None else None,
+                "fails": st.failure.message if st.failure is not None else None,
+            }
+            for st in trace.steps
+        ],
+    }
+
+
+def file_json(r: FileResult) -> dict[str, Any]:
+    progs = r.programs
+    return {
+        "path": r.path,
+        "title": r.title,
+        "verdict": r.verdict,
+        "exit_status": r.exit_code,
+        "states": r.states,
+        "transitions": r.transitions,
+        "depth": r.depth,
+        "seconds": round(r.seconds, 4),
+        "complete": r.complete,
+        "stopped_by": r.stop,
+        "terminal_states": r.terminal_states,
+        "properties": [
+            {
+                "name": p.name,
+                "status": p.status,
+                "expected_violation": p.expected,
+                "message": p.message or None,
+                "trace": trace_json(p.trace, progs) if p.trace is not None else None,
+            }
+            for p in r.properties
+        ],
+        "expectations": [
+            {
+                "text": e.text,
+                "line": e.line or None,
+                "status": e.status,
+                "detail": e.detail or None,
+                "implicit": e.implicit,
+                "trace": trace_json(e.trace, progs)
+                if e.trace is not None
+                and not e.text.startswith(("expect violation", "expect pass"))
+                and not e.implicit
+                else None,
+            }
+            for e in r.expectations
+        ],
+        "observe": list(r.observe),
+        "outcomes": [
+            {"values": [value_json(v) for v in o.values], "count": o.count} for o in r.outcomes
+        ],
+        "warnings": [_diag(d) for d in r.warnings],
+        "errors": [_diag(d) for d in r.errors],
+    }
+
+
+def render_json(results: list[FileResult]) -> str:
+    doc = {
+        "forkcheck": __version__,
+        "exit_status": most_severe([r.exit_code for r in results]) if results else 2,
+        "files": [file_json(r) for r in results],
+    }
+    return json.dumps(doc, indent=2)

@@ -1,0 +1,182 @@
+"""Results as text: one line per file, then what a reader needs to act on it."""
+
+from __future__ import annotations
+
+from checker.errors import format_diagnostics
+from checker.kernel import events as E
+from checker.kernel.state import DEFAULT_INIT, State, Task, ppid_of
+from checker.kernel.wait import status_record
+from checker.lang.constants import ERRNO_NAMES
+from checker.results import (
+    MET,
+    NOT_MET,
+    UNDECIDED,
+    VIOLATED,
+    FileResult,
+    Trace,
+    TraceStep,
+)
+from checker.runner import show_value
+
+
+def figures(r: FileResult) -> str:
+    return f"{r.states:,} states, {r.transitions:,} transitions, depth {r.depth}, {r.seconds:.2f} s"
+
+
+def headline(r: FileResult) -> str:
+    if r.errors:
+        n = len(r.errors)
+        return f"{r.path}: error ({n} error{'s' if n > 1 else ''})"
+    extra = ""
+    if not r.complete:
+        extra = f"; stopped by {r.stop}"
+    return f"{r.path}: {r.verdict}  ({figures(r)}{extra})"
+
+
+def render_file(r: FileResult, traces: bool = True) -> str:
+    lines = [headline(r)]
+    if r.errors:
+        lines.append(format_diagnostics(r.errors + r.warnings, r.source))
+        return "\n".join(lines)
+    for w in r.warnings:
+        lines.append(format_diagnostics([w], r.source))
+    programs = r.programs
+    for prop in r.properties:
+        if prop.status != VIOLATED:
+            continue
+        tag = "violated, as expected" if prop.expected else "VIOLATED"
+        lines.append(f"  {prop.name}: {tag}")
+        lines.append(f"    {prop.message}")
+        if traces and prop.trace is not None:
+            lines += ["    " + x for x in render_trace(prop.trace, programs).splitlines()]
+    if r.observe:
+        lines.append("  outcomes of " + ", ".join(r.observe) + ":")
+        for o in r.outcomes:
+            vals = ", ".join(show_value(v) for v in o.values)
+            n = o.count
+            lines.append(f"    {vals}  ({n} terminal state{'s' if n != 1 else ''})")
+        if not r.outcomes:
+            lines.append("    none (no terminal state)")
+    for e in r.expectations:
+        if e.implicit and e.status == MET:
+            continue
+        if e.implicit and e.status == NOT_MET:
+            continue  # already shown with its property above
+        mark = {MET: "met", NOT_MET: "NOT MET", UNDECIDED: "undecided"}[e.status]
+        where = f" (line {e.line})" if e.line else ""
+        shown_above = e.text.startswith("expect violation") and e.status == MET
+        detail = f": {e.detail}" if e.detail and not shown_above else ""
+        lines.append(f"  {e.text}{where}: {mark}{detail}")
+        if (
+            traces
+            and e.trace is not None
+            and e.status == NOT_MET
+            and e.text.startswith("expect ")
+            and not e.text.startswith("expect violation")
+        ):
+            lines += ["    " + x for x in render_trace(e.trace, programs).splitlines()]
+    undecided = [e for e in r.expectations if e.implicit and e.status == UNDECIDED]
+    if undecided:
+        names = ", ".join(e.text.removesuffix(" holds") for e in undecided)
+        lines.append(f"  not decided (the search stopped): {names}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ traces
+
+
+def _prog(t: Task, programs: tuple[str, ...]) -> str:
+    return "init" if t.prog == DEFAULT_INIT else programs[t.prog]
+
+
+def ps_rows(s: State, programs: tuple[str, ...], pids: list[int] | None = None) -> list[str]:
+    """`ps -o pid,ppid,stat,comm`-like rows (all tasks, or these pids)."""
+    rows = [f"{'PID':>5} {'PPID':>5} STAT PROGRAM"]
+    by_pid = {t.pid: t for t in s.tasks}
+    for pid in pids if pids is not None else sorted(by_pid):
+        t = by_pid.get(pid)
+        if t is None:
+            rows.append(f"{pid:>5} {'':>5} -    (gone)")
+        else:
+            rows.append(f"{t.pid:>5} {ppid_of(s.tasks, t):>5} {t.state:<4} {_prog(t, programs)}")
+    return rows
+
+
+def changed_pids(before: State, after: State) -> list[int]:
+    old = {t.pid: (ppid_of(before.tasks, t), t.state, t.prog) for t in before.tasks}
+    new = {t.pid: (ppid_of(after.tasks, t), t.state, t.prog) for t in after.tasks}
+    return sorted(pid for pid in old.keys() | new.keys() if old.get(pid) != new.get(pid))
+
+
+def describe(ev: E.Event) -> str:
+    if isinstance(ev, E.Chose):
+        return f"branch {ev.branch} of the choose at line {ev.line}"
+    if isinstance(ev, E.Assigned):
+        return f"{ev.name} = {show_value(ev.value)}"
+    if isinstance(ev, E.Tested):
+        return "true" if ev.result else "false"
+    if isinstance(ev, E.Forked):
+        return f"child {ev.child}"
+    if isinstance(ev, E.ForkFailed):
+        return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)} ({ev.reason})"
+    if isinstance(ev, E.Exited):
+        return f"zombie (exit code {(ev.status >> 8) & 0xFF})"
+    if isinstance(ev, E.Reparented):
+        kids = ",".join(map(str, ev.children))
+        return f"child{'ren' if len(ev.children) > 1 else ''} {kids} re-parented to {ev.reaper}"
+    if isinstance(ev, E.Woke):
+        return "wakes " + ", ".join(f"pid {p}" for p in ev.pids)
+    if isinstance(ev, E.Released):
+        return f"pid {ev.pid} released at once"
+    if isinstance(ev, E.Reaped):
+        return f"reaped {ev.child} ({status_text(ev.status)})"
+    if isinstance(ev, E.WaitNothing):
+        return "0 (WNOHANG: children still running)"
+    if isinstance(ev, E.Failed):
+        note = f" ({ev.reason})" if ev.reason else ""
+        return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)}{note}"
+    if isinstance(ev, E.Slept):
+        kids = ", ".join(map(str, ev.waiting_for))
+        return f"sleeps (waiting for {kids})"
+    if isinstance(ev, E.SubreaperSet):
+        return "now a child subreaper"
+    if isinstance(ev, E.AssertFailed):
+        return f"FAILS: {ev.message}"
+    return repr(ev)
+
+
+def status_text(status: int) -> str:
+    """`exited 3`, `killed by signal 9`: a wait status in words."""
+    _, exited, code, signaled, sig, stopped, _cont = status_record(0, status)
+    if exited:
+        return f"exited {code}"
+    if signaled:
+        return f"killed by signal {sig}"
+    if stopped:
+        return f"stopped by signal {sig}"
+    return "continued"
+
+
+_ORDER: dict[type, int] = {E.Exited: 0, E.Chose: -1}
+
+
+def step_line(step: TraceStep) -> str:
+    text = step.instr.text if step.instr is not None else "wait()"
+    events = sorted(step.events, key=lambda e: _ORDER.get(type(e), 1))
+    said = "; ".join(describe(e) for e in events)
+    return f"pid {step.pid} ({step.program}): {text}" + (f" -> {said}" if said else "")
+
+
+def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
+    n = len(trace.steps)
+    lines = [f"shortest counterexample ({n} step{'s' if n != 1 else ''}):"]
+    width = len(str(n))
+    for step in trace.steps:
+        lines.append(f"  {step.number:>{width}}. {step_line(step)}")
+        if step.after is not None:
+            pids = changed_pids(step.before, step.after)
+            if pids:
+                lines += [" " * (width + 6) + row for row in ps_rows(step.after, programs, pids)]
+    lines.append("  state at the end:")
+    lines += ["    " + row for row in ps_rows(trace.final_state(), programs)]
+    return "\n".join(lines)

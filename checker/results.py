@@ -1,0 +1,142 @@
+"""What a check concludes about one file: verdicts, figures, outcomes and
+counterexample traces, as plain data for the renderers (text, JSON)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from checker.errors import Diagnostic
+from checker.kernel import events as E
+from checker.kernel.model import Failure, Kernel, Successor
+from checker.kernel.state import State
+from checker.lang import ir
+
+# exit statuses of `forkcheck check` (LANGUAGE.md), most severe first
+EXIT_OK, EXIT_FAIL, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+SEVERITY = (EXIT_INTERNAL, EXIT_ERROR, EXIT_FAIL, EXIT_INCOMPLETE, EXIT_OK)
+
+HOLDS, VIOLATED, UNKNOWN = "holds", "violated", "unknown"
+MET, NOT_MET, UNDECIDED = "met", "not met", "undecided"
+
+
+def most_severe(codes: list[int]) -> int:
+    for code in SEVERITY:
+        if code in codes:
+            return code
+    return EXIT_OK
+
+
+@dataclass
+class TraceStep:
+    number: int
+    pid: int
+    program: str
+    instr: ir.Instr | None
+    events: tuple[E.Event, ...]
+    before: State
+    after: State | None  # None when the step fails (the path ends there)
+    failure: Failure | None = None
+
+
+@dataclass
+class Trace:
+    property: str
+    message: str
+    initial: State
+    steps: list[TraceStep]
+
+    def final_state(self) -> State:
+        for step in reversed(self.steps):
+            if step.after is not None:
+                return step.after
+        return self.initial
+
+
+@dataclass
+class PropertyResult:
+    name: str
+    status: str  # holds / violated / unknown
+    expected: bool  # an `expect violation` names it
+    message: str = ""
+    trace: Trace | None = None
+
+
+@dataclass
+class ExpectationResult:
+    text: str
+    line: int
+    status: str  # met / not met / undecided
+    detail: str = ""
+    trace: Trace | None = None
+    implicit: bool = False  # "every checked property holds", not written in the file
+
+
+@dataclass
+class Outcome:
+    values: tuple[object, ...]
+    count: int  # terminal states with these values
+
+
+@dataclass
+class FileResult:
+    path: str
+    title: str | None = None
+    exit_code: int = EXIT_OK
+    states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    complete: bool = True
+    stop: str | None = None
+    terminal_states: int = 0
+    properties: list[PropertyResult] = field(default_factory=list)
+    expectations: list[ExpectationResult] = field(default_factory=list)
+    observe: tuple[str, ...] = ()
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    error_trace: Trace | None = None
+    source: str | None = None
+    programs: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        return {
+            EXIT_OK: "ok",
+            EXIT_FAIL: "FAIL",
+            EXIT_ERROR: "error",
+            EXIT_INCOMPLETE: "incomplete",
+            EXIT_INTERNAL: "internal error",
+        }[self.exit_code]
+
+
+def build_trace(
+    kernel: Kernel,
+    states: list[State],
+    path: list[int],
+    prop: str,
+    message: str,
+    failure: Failure | None = None,
+) -> Trace:
+    """Replay a path of stored states (and a failing last step) into steps
+    with what each one did."""
+    steps: list[TraceStep] = []
+    for n, (a, b) in enumerate(itertools.pairwise(path), start=1):
+        step = kernel.explain(states[a], states[b])
+        steps.append(
+            TraceStep(n, step.pid, step.program, step.instr, step.events, states[a], states[b])
+        )
+    if failure is not None:
+        last = states[path[-1]]
+        step = kernel.explain(last, failure)
+        steps.append(
+            TraceStep(
+                len(steps) + 1, step.pid, step.program, step.instr, step.events, last, None, failure
+            )
+        )
+    return Trace(prop, message, states[path[0]], steps)
+
+
+def successor_state(target: Successor) -> State | None:
+    return target if isinstance(target, State) else None

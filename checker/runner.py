@@ -1,0 +1,366 @@
+"""Check one .proc file: text -> IR -> exploration -> FileResult.
+
+This is the whole pipeline the CLI calls per file. It never raises for a
+user mistake: a file that cannot be read, parsed or checked, or whose
+properties cannot be evaluated, gives a result with `errors` and exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.engines.explicit import Exploration, Progress, PropertyError, explore
+from checker.errors import Diagnostic, UserError
+from checker.kernel.model import Kernel, ModelError
+from checker.kernel.state import State
+from checker.lang import ir
+from checker.lang.ast import NOWHERE, Pos
+from checker.lang.load import load_text
+from checker.lang.pyexpr import Unset
+from checker.props.compile import compile_property
+from checker.props.suite import PropertySuite
+from checker.results import (
+    EXIT_ERROR,
+    EXIT_FAIL,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    HOLDS,
+    MET,
+    NOT_MET,
+    UNDECIDED,
+    UNKNOWN,
+    VIOLATED,
+    ExpectationResult,
+    FileResult,
+    Outcome,
+    PropertyResult,
+    Trace,
+    build_trace,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    max_states: int | None = None  # overrides the file's config
+    max_depth: int | None = None
+
+
+def check_file(
+    path: str | Path, options: Options | None = None, progress: Progress | None = None
+) -> FileResult:
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        result = FileResult(path, exit_code=EXIT_ERROR)
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        result.errors = [Diagnostic(path, NOWHERE, f"cannot read the file: {reason}")]
+        return result
+    return check_text(text, path, options, progress)
+
+
+def check_text(
+    text: str,
+    path: str = "<string>",
+    options: Options | None = None,
+    progress: Progress | None = None,
+) -> FileResult:
+    options = options or Options()
+    result = FileResult(path, source=text)
+    try:
+        scenario = load_text(text, path)
+    except UserError as err:
+        result.errors = [d for d in err.diagnostics if d.severity == "error"]
+        result.warnings = [d for d in err.diagnostics if d.severity != "error"]
+        result.exit_code = EXIT_ERROR
+        return result
+    result.title = scenario.title
+    result.warnings = list(scenario.warnings)
+    result.programs = tuple(p.name for p in scenario.programs)
+    settings = scenario.settings
+    max_states = options.max_states if options.max_states is not None else settings.max_states
+    max_depth = options.max_depth if options.max_depth is not None else settings.max_depth
+    try:
+        kernel = Kernel(scenario)
+        suite = PropertySuite.build(scenario)
+        ex = explore(kernel, suite, max_states, max_depth, progress)
+    except ModelError as err:
+        result.errors = [Diagnostic(path, NOWHERE, err.message)]
+        result.exit_code = EXIT_ERROR
+        return result
+    except PropertyError as err:
+        return _property_error(result, scenario, err.name, err.message, None, err.state)
+    result.states = len(ex.states)
+    result.transitions = ex.transitions
+    result.depth = ex.max_depth
+    result.seconds = ex.seconds
+    result.complete = ex.complete
+    result.stop = ex.stop
+    result.terminal_states = len(ex.terminals)
+    try:
+        _judge(result, scenario, suite, ex)
+    except _TerminalError as err:
+        return _property_error(result, scenario, err.what, err.message, ex, err.state)
+    return result
+
+
+class _TerminalError(Exception):
+    def __init__(self, what: str, message: str, state: int):
+        super().__init__(message)
+        self.what, self.message, self.state = what, message, state
+
+
+def _property_error(
+    result: FileResult,
+    scenario: ir.ScenarioIR,
+    name: str,
+    message: str,
+    ex: Exploration | None,
+    state: int,
+) -> FileResult:
+    pos = _position_of(scenario, name)
+    result.errors = [Diagnostic(result.path, pos, f"{name} cannot be evaluated: {message}")]
+    result.exit_code = EXIT_ERROR
+    return result
+
+
+def _position_of(scenario: ir.ScenarioIR, name: str) -> Pos:
+    for p in scenario.invariants + scenario.finals:
+        if p.name == name:
+            return p.pos
+    for o in scenario.observes:
+        if o.text == name:
+            return o.pos
+    for e in scenario.expects:
+        if e.text == name:
+            return e.pos
+    return NOWHERE
+
+
+# ------------------------------------------------------------------ judging
+
+
+def _judge(
+    result: FileResult, scenario: ir.ScenarioIR, suite: PropertySuite, ex: Exploration
+) -> None:
+    expected = {e.name for e in scenario.expects if e.kind == "violation"}
+    states = ex.states
+
+    def trace_to(index: int, prop: str, message: str, failure: Any = None) -> Trace:
+        return build_trace(ex.kernel, states, ex.path(index), prop, message, failure)
+
+    for name in suite.names:
+        v = ex.violations.get(name)
+        if v is not None:
+            trace = trace_to(v.state, name, v.message, v.failure)
+            result.properties.append(
+                PropertyResult(name, VIOLATED, name in expected, v.message, trace)
+            )
+        else:
+            status = HOLDS if ex.complete else UNKNOWN
+            result.properties.append(PropertyResult(name, status, name in expected))
+    by_name = {p.name: p for p in result.properties}
+
+    # terminal states, in BFS order (so the first one matching is a shortest run)
+    terminals = [states[i] for i in ex.terminals]
+    if scenario.observes:
+        result.observe = tuple(o.text for o in scenario.observes)
+        fns = [compile_property(o.expr) for o in scenario.observes]
+        counts: Counter[tuple[object, ...]] = Counter()
+        for s in terminals:
+            counts[tuple(_value_or_unset(fn, s) for fn in fns)] += 1
+        result.outcomes = [
+            Outcome(values, n)
+            for values, n in sorted(counts.items(), key=lambda kv: _sort_key(kv[0]))
+        ]
+        if not terminals:
+            result.warnings.append(
+                Diagnostic(
+                    result.path,
+                    scenario.observes[0].pos,
+                    "no terminal state is reachable (every path loops forever or ends in an "
+                    "error), so `observe` has nothing to report",
+                    "warning",
+                )
+            )
+
+    for exp in scenario.expects:
+        result.expectations.append(
+            _expectation(result, exp, by_name, ex, terminals, trace_to, scenario)
+        )
+    # every checked property no `expect violation` names must hold
+    for prop in result.properties:
+        if prop.expected:
+            continue
+        status = {HOLDS: MET, VIOLATED: NOT_MET, UNKNOWN: UNDECIDED}[prop.status]
+        detail = prop.message if prop.status == VIOLATED else ""
+        result.expectations.append(
+            ExpectationResult(f"{prop.name} holds", 0, status, detail, prop.trace, implicit=True)
+        )
+
+    statuses = {e.status for e in result.expectations}
+    if NOT_MET in statuses:
+        result.exit_code = EXIT_FAIL
+    elif UNDECIDED in statuses:
+        result.exit_code = EXIT_INCOMPLETE
+    else:
+        result.exit_code = EXIT_OK
+
+
+def _expectation(
+    result: FileResult,
+    exp: ir.ExpectIR,
+    by_name: dict[str, PropertyResult],
+    ex: Exploration,
+    terminals: list[State],
+    trace_to: Any,
+    scenario: ir.ScenarioIR,
+) -> ExpectationResult:
+    line = exp.pos.line
+    complete = ex.complete
+    if exp.kind == "pass":
+        props = list(by_name.values())
+        if any(p.status == VIOLATED for p in props):
+            bad = ", ".join(p.name for p in props if p.status == VIOLATED)
+            return ExpectationResult(exp.text, line, NOT_MET, f"violated: {bad}")
+        return ExpectationResult(exp.text, line, MET if complete else UNDECIDED)
+    if exp.kind == "violation":
+        assert exp.name is not None
+        prop = by_name[exp.name]
+        if prop.status == VIOLATED:
+            return ExpectationResult(exp.text, line, MET, prop.message, prop.trace)
+        if prop.status == UNKNOWN:
+            return ExpectationResult(
+                exp.text, line, UNDECIDED, "not found before the search stopped"
+            )
+        return ExpectationResult(
+            exp.text, line, NOT_MET, f"{exp.name} holds in every reachable state"
+        )
+
+    fns = [compile_property(e) for e in exp.exprs]
+    results = []
+    for k, s in enumerate(terminals):
+        try:
+            results.append(tuple(fn(s) for fn in fns))
+        except Unset as err:
+            raise _TerminalError(exp.text, str(err), ex.terminals[k]) from None
+    none_note = "no terminal state is reachable" if not terminals else ""
+
+    if exp.kind == "outcomes":
+        seen = set(results)
+        wanted = set(exp.values)
+        extra = [v for v in results if v not in wanted]
+        missing = sorted(wanted - seen, key=_sort_key)
+        if extra:
+            first = results.index(extra[0])
+            detail = (
+                f"outcome {_show(extra[0])} is reachable but not expected (seen: {_show_set(seen)})"
+            )
+            return ExpectationResult(
+                exp.text, line, NOT_MET, detail, trace_to(ex.terminals[first], exp.text, detail)
+            )
+        if not complete:
+            return ExpectationResult(exp.text, line, UNDECIDED, f"seen so far: {_show_set(seen)}")
+        if missing:
+            detail = (
+                none_note
+                or f"expected but never reached: {_show_set(set(missing))} "
+                f"(seen: {_show_set(seen)})"
+            )
+            return ExpectationResult(exp.text, line, NOT_MET, detail)
+        return ExpectationResult(exp.text, line, MET, f"seen: {_show_set(seen)}")
+
+    truth = [bool(r[0]) for r in results]
+    if exp.kind == "sometimes":
+        if any(truth):
+            return ExpectationResult(exp.text, line, MET)
+        if not complete:
+            return ExpectationResult(exp.text, line, UNDECIDED, "no terminal state so far")
+        return ExpectationResult(
+            exp.text, line, NOT_MET, none_note or "no terminal state satisfies it"
+        )
+    wrong = [k for k, v in enumerate(truth) if (v if exp.kind == "never" else not v)]
+    if wrong:
+        which = "satisfies" if exp.kind == "never" else "violates"
+        detail = f"a terminal state {which} it"
+        return ExpectationResult(
+            exp.text, line, NOT_MET, detail, trace_to(ex.terminals[wrong[0]], exp.text, detail)
+        )
+    if not complete:
+        return ExpectationResult(exp.text, line, UNDECIDED)
+    if not terminals:
+        result.warnings.append(
+            Diagnostic(
+                result.path,
+                exp.pos,
+                f"`{exp.text}` holds only vacuously: no terminal state is reachable",
+                "warning",
+            )
+        )
+        return ExpectationResult(exp.text, line, MET, "vacuous: no terminal state")
+    return ExpectationResult(exp.text, line, MET)
+
+
+# ------------------------------------------------------------------ values
+
+UNSET = "unset"
+
+
+def _value_or_unset(fn: Callable[[State], object], s: State) -> object:
+    try:
+        return fn(s)
+    except Unset:
+        return UNSET
+
+
+def _sort_key(values: tuple[object, ...]) -> tuple[tuple[int, object], ...]:
+    out: list[tuple[int, object]] = []
+    for v in values:
+        if isinstance(v, bool):
+            out.append((1, int(v)))
+        elif isinstance(v, int):
+            out.append((0, v))
+        else:
+            out.append((2, str(v)))
+    return tuple(out)
+
+
+def show_value(v: object) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, tuple) and len(v) == 7:  # a status record
+        pid, exited, code, signaled, sig, stopped, cont = v
+        if pid <= 0:
+            return f"(pid={pid})"
+        what = (
+            f"exited {code}"
+            if exited
+            else f"signaled {sig}"
+            if signaled
+            else f"stopped {sig}"
+            if stopped
+            else "continued"
+            if cont
+            else ""
+        )
+        return f"(pid={pid}, {what})"
+    return str(v)
+
+
+def _show(values: tuple[object, ...]) -> str:
+    if len(values) == 1:
+        return show_value(values[0])
+    return "(" + ", ".join(show_value(v) for v in values) + ")"
+
+
+def _show_set(values: set[tuple[object, ...]]) -> str:
+    return "{" + ", ".join(_show(v) for v in sorted(values, key=_sort_key)) + "}"
+
+
+__all__ = ["EXIT_OK", "Options", "check_file", "check_text", "show_value"]
