@@ -482,14 +482,14 @@ class Kernel(ExitContext):
         if name in ("wait", "waitpid"):
             upid = fns[0](s, t, L, M) if name == "waitpid" else -1
             options = fns[1](s, t, L, M) if name == "waitpid" else 0
-            return self._wait(s, i, t, prog, L, instr, upid, options, record)
+            return self._wait(s, i, t, prog, pc, L, instr, upid, options, record)
         if name == "set_subreaper":
             # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
             target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, subreaper=True)
             return [(target, [E.SubreaperSet()] if record else None)]
         raise ModelError(f"`{name}` has no semantics in this version")
 
-    def _wait(self, s, i, t, prog, L, instr, upid, options, record):
+    def _wait(self, s, i, t, prog, pc, L, instr, upid, options, record):
         """wait4 (wait.py): reap, return 0 (WNOHANG), fail, or go to sleep."""
         tx = Tx(s)
         result = do_wait(tx, t, upid, options)
@@ -512,8 +512,9 @@ class Kernel(ExitContext):
             return [(target, [E.Failed(result.errno, "")] if record else None)]
         assert result.kind == SLEEP
         # do_wait: set_current_state(TASK_INTERRUPTIBLE); schedule(). The pc
-        # stays on the wait, which runs again after a wake-up.
-        task = t._replace(state=SLEEPING, locals=L)
+        # stays on the wait (not on a `choose` that led to it), which runs
+        # again after a wake-up.
+        task = t._replace(state=SLEEPING, pc=pc, locals=L)
         asleep = State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
         slept: list[E.Event] | None = [E.Slept(result.eligible)] if record else None
         out: list[tuple[Successor, list[E.Event] | None]] = [(asleep, slept)]

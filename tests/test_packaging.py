@@ -1,0 +1,43 @@
+"""The package as installed (not editable) finds its grammar."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_wheel_carries_the_grammar_and_uses_it(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(wheels), str(ROOT)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )
+    (wheel,) = wheels.glob("forkcheck-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        z.extractall(site)
+    assert "checker/grammar/proc.lark" in names
+    assert (site / "checker" / "grammar" / "proc.lark").read_text() == (
+        ROOT / "grammar" / "proc.lark"
+    ).read_text()
+    # Run from an empty directory with only the unpacked wheel on the path:
+    # the grammar must come from the package, not from the checkout.
+    code = (
+        "import checker.lang.parse as p, importlib.resources as r;"
+        "print(r.files('checker.grammar').joinpath('proc.lark'));"
+        "s = p.parse('program main { exit 0 }', 'x.proc');"
+        "print(type(s.items[0]).__name__)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    where, kind = run.stdout.split()
+    assert where.startswith(str(site)) and kind == "ProgramDecl"
