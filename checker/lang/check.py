@@ -49,6 +49,7 @@ class VarInfo:
     init: A.Expr
     type: str
     value: int | bool
+    pos: A.Pos
 
 
 @dataclass(slots=True)
@@ -363,16 +364,17 @@ class _Checker:
         for stmt in decl.body.stmts:
             if isinstance(stmt, A.VarDecl):
                 if body:
+                    # reported, and declared all the same, so that its uses
+                    # do not each get an error of their own
                     self.error(
                         stmt.pos,
                         "`var` declarations go at the top of the program body, before any statement",
                     )
-                    continue
                 if stmt.name.name in vars_:
-                    first = vars_[stmt.name.name].init.pos
+                    first = vars_[stmt.name.name].pos
                     self.error(
                         stmt.name.pos,
-                        f"duplicate variable `{stmt.name.name}` (first declared at line {first.line})",
+                        f"duplicate variable `{stmt.name.name}` (first declared at {first})",
                     )
                     continue
                 if stmt.name.name in CONSTANTS or stmt.name.name == "errno":
@@ -386,7 +388,7 @@ class _Checker:
                     )
                     value = 0
                 vtype = BOOL if isinstance(value, bool) else INT
-                vars_[stmt.name.name] = VarInfo(stmt.name.name, stmt.init, vtype, value)
+                vars_[stmt.name.name] = VarInfo(stmt.name.name, stmt.init, vtype, value, stmt.pos)
             elif isinstance(stmt, A.HandlerDecl):
                 if body:
                     self.error(
@@ -427,6 +429,7 @@ class _Checker:
 
     def check_config(self, config: A.Config | None, n_start: int) -> Settings:
         values: dict[str, int | str] = {}
+        where: dict[str, A.Pos] = {}
         if config is not None:
             seen: dict[str, A.Pos] = {}
             for entry in config.entries:
@@ -434,7 +437,7 @@ class _Checker:
                 if key in seen:
                     self.error(entry.key.pos, f"`{key}` is set twice (first at {seen[key]})")
                     continue
-                seen[key] = entry.key.pos
+                seen[key] = where[key] = entry.key.pos
                 if key == "fairness":
                     val = entry.value
                     if isinstance(val, A.Name) and val.name in FAIRNESS:
@@ -461,15 +464,16 @@ class _Checker:
                     continue
                 values[key] = value
         settings = Settings(**values)  # type: ignore[arg-type]
+        start_of_file = A.Pos(1, 1, 1, 1)
         if settings.max_tasks < n_start + 1:
             self.error(
-                config.pos if config else A.Pos(1, 1, 1, 1),
+                where.get("max_tasks", config.pos if config else start_of_file),
                 f"max_tasks = {settings.max_tasks} leaves no room for the {n_start} "
                 "program(s) of `start` (init takes one slot)",
             )
         if settings.pid_max < n_start + 2:
             self.error(
-                config.pos if config else A.Pos(1, 1, 1, 1),
+                where.get("pid_max", config.pos if config else start_of_file),
                 f"pid_max = {settings.pid_max} leaves no pid for the {n_start} program(s) of `start`",
             )
         return settings

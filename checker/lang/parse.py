@@ -38,7 +38,6 @@ def grammar_text() -> str:
 _CONTINUE_AFTER = frozenset(
     [
         "(",
-        "{",
         ",",
         "=",
         "==",
@@ -64,6 +63,20 @@ _CONTINUE_AFTER = frozenset(
         ".",
     ]
 )
+# Tokens that take the blank space before them with them (grammar/proc.lark),
+# and the text each one really is.
+_WIDE = {"_LBRACE": "{", "_ELSE": "else", "_OR": "or"}
+
+
+def _narrow(tok: Token) -> Token:
+    """Move a _LBRACE/_ELSE/_OR token's position from the blank space before
+    it onto the brace or word itself."""
+    word = _WIDE[tok.type]
+    prefix = tok.value[: len(tok.value) - len(word)]
+    line = (tok.line or 1) + prefix.count("\n")
+    col = len(prefix) - prefix.rfind("\n") if "\n" in prefix else (tok.column or 1) + len(prefix)
+    start = (tok.start_pos or 0) + len(prefix)
+    return Token(tok.type, word, start, line, col, line, col + len(word), tok.end_pos)
 
 
 class _Separators:
@@ -71,30 +84,66 @@ class _Separators:
     ones that cannot end anything (inside parentheses, after an operator, a
     comma or an opening brace, at the start of the file).
 
-    It also remembers the parentheses still open, so that a syntax error
-    caused by a `(` never closed can be reported where the `(` is.
+    It remembers what a syntax error message needs: the parentheses and
+    braces still open, the token before the last one, and whether the last
+    token began a line joined onto the previous one by a trailing operator.
     """
 
-    always_accept = ("_SEP",)
+    always_accept = ("_SEP", "NAME")
 
     def __init__(self) -> None:
+        self.lines: list[str] = []  # the source, for indentation
+        self.reset()
+
+    def reset(self) -> None:
         self.open_parens: list[Token] = []
+        self.open_braces: list[Token] = []
+        self.misindented: list[Token] = []  # `{` closed by a `}` indented differently
+        self.prev: Token | None = None
+        self.last: Token | None = None
+        self.history: list[Token] = []  # the last few tokens passed on
+        # a trailing operator or comma that carried a line on to the next one,
+        # and the first token of that next line (until the statement ends)
+        self.joined: tuple[Token, Token] | None = None
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        self.open_parens = []
-        last: Token | None = None  # last token passed on
+        self.reset()
+        pending_join: Token | None = None
         for tok in stream:
+            if tok.type in _WIDE:
+                tok = _narrow(tok)
+            last = self.last
             if tok.type == "_SEP":
                 if self.open_parens or last is None or last.type == "_SEP":
                     continue
-                if last.value in _CONTINUE_AFTER and last.type not in ("STRING", "NAME"):
+                if last.type == "_LBRACE":
+                    continue
+                if last.type not in ("STRING", "NAME", "INT") and last.value in _CONTINUE_AFTER:
+                    if tok.value != ";" and last.type != "LPAR":
+                        pending_join = last
                     continue
             elif tok.type == "LPAR":
                 self.open_parens.append(tok)
             elif tok.type == "RPAR" and self.open_parens:
                 self.open_parens.pop()
-            last = tok
+            elif tok.type == "_LBRACE":
+                self.open_braces.append(tok)
+            elif tok.type == "RBRACE" and self.open_braces:
+                opened = self.open_braces.pop()
+                if tok.line != opened.line and self._indent(tok) != self._indent(opened):
+                    self.misindented.append(opened)
+            if pending_join is not None:
+                self.joined, pending_join = (pending_join, tok), None
+            elif tok.type == "_SEP":
+                self.joined = None
+            self.prev, self.last = last, tok
+            self.history = [*self.history[-3:], tok]
             yield tok
+
+    def _indent(self, tok: Token) -> int:
+        n = (tok.line or 1) - 1
+        line = self.lines[n] if n < len(self.lines) else ""
+        return len(line) - len(line.lstrip(" \t"))
 
 
 @functools.cache
@@ -407,6 +456,7 @@ class _ToAst(Transformer):
 # ------------------------------------------------------------------ errors
 
 _TOKEN_WORDS = {
+    "_LBRACE": "`{`",
     "NAME": "a name",
     "INT": "a number",
     "STRING": "a string",
@@ -417,7 +467,7 @@ _TOKEN_WORDS = {
 }
 
 
-_EXPR_START = {"NAME", "INT", "LPAR", "MINUS", "BANG", "TRUE", "FALSE", "LBRACE"}
+_EXPR_START = {"NAME", "INT", "LPAR", "MINUS", "BANG", "TRUE", "FALSE", "_LBRACE"}
 _STMT_START = {"IF", "WHILE", "REPEAT", "CHOOSE", "ASSERT", "EXIT", "SKIP"}
 _OPERATORS = set(
     ["+", "-", "*", "/", "%", "<", ">", "&", "|", "==", "!=", "<=", ">=", "&&", "||", "->", "."]
@@ -475,44 +525,169 @@ def _describe_token(tok: Token) -> str:
     return f"`{tok.value}`"
 
 
-def _diag_for(parser: Lark, path: str, err: UnexpectedInput) -> Diagnostic:
-    if isinstance(err, UnexpectedToken):
-        tok = err.token
-        if tok.type == "$END":
-            pos = A.Pos(err.line, err.column, err.line, err.column)
-        else:
-            pos = _tpos(tok)
-            if tok.type in ("_ELSE", "_OR"):
-                # point at the word, not the newlines before it
-                word = tok.value.strip()
-                lines = tok.value.rstrip().split("\n")
-                line = (tok.line or 0) + len(lines) - 1
-                col = (
-                    (len(lines[-1]) - len(word) + 1)
-                    if len(lines) > 1
-                    else pos.col + len(lines[0]) - len(word)
-                )
-                pos = A.Pos(line, col, line, col + len(word))
-        try:
-            accepted = set(err.interactive_parser.accepts())
-        except Exception:  # pragma: no cover - lark internals; fall back
-            accepted = set(err.expected)
-        expected = _describe_expected(parser, accepted)
-        msg = f"unexpected {_describe_token(tok)}; expected {expected}"
-        if tok.type == "NAME":
-            keywords = [
-                word for n in accepted if (word := _literal(parser, n) or "").isidentifier()
-            ]
-            close = difflib.get_close_matches(str(tok.value), keywords, n=1)
-            if close:
-                msg += f"; did you mean `{close[0]}`?"
-        return Diagnostic(path, pos, msg)
+_STATEMENT_WORDS = (
+    "if",
+    "else",
+    "while",
+    "repeat",
+    "choose",
+    "assert",
+    "assume",
+    "exit",
+    "exit_thread",
+    "skip",
+    "return",
+    "fork",
+    "vfork",
+    "clone",
+    "thread",
+    "exec",
+    "var",
+    "handler",
+)
+_ITEM_WORDS = (
+    "scenario",
+    "program",
+    "start",
+    "init",
+    "config",
+    "faults",
+    "check",
+    "invariant",
+    "eventually",
+    "leadsto",
+    "final",
+    "observe",
+    "expect",
+    "conform",
+    "kthread",
+    "kvar",
+    "lock",
+    "waitqueue",
+    "syscall",
+)
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _closed_later(text: str, start: int) -> bool:
+    """Whether the `(` at `start` is closed somewhere after it."""
+    depth = 0
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            end = text.find('"', i + 1)
+            i = len(text) if end < 0 else end + 1
+            continue
+        if ch == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return True
+        i += 1
+    return False
+
+
+def _first_on_line(tok: Token, lines: list[str]) -> bool:
+    line = lines[(tok.line or 1) - 1] if (tok.line or 1) <= len(lines) else ""
+    return not line[: (tok.column or 1) - 1].strip()
+
+
+def _diagnose(
+    parser: Lark, postlex: _Separators, text: str, path: str, err: UnexpectedInput
+) -> tuple[Diagnostic, bool]:
+    """The diagnostic for a syntax error, and whether to stop looking for more
+    (when the mistake makes everything after it unreliable)."""
     if isinstance(err, UnexpectedCharacters):
         pos = A.Pos(err.line, err.column, err.line, err.column + 1)
-        return Diagnostic(path, pos, f"unexpected character {err.char!r}")
-    line = getattr(err, "line", 0) or 0
-    col = getattr(err, "column", 0) or 0
-    return Diagnostic(path, A.Pos(line, col, line, col + 1), "unexpected end of file")
+        if err.char == '"':
+            return Diagnostic(
+                path, pos, "this string is never closed (a string ends on its line)"
+            ), True
+        return Diagnostic(path, pos, f"unexpected character {err.char!r}"), False
+    if not isinstance(err, UnexpectedToken):
+        line = getattr(err, "line", 0) or 0
+        col = getattr(err, "column", 0) or 0
+        return Diagnostic(path, A.Pos(line, col, line, col + 1), "unexpected end of file"), True
+    tok = err.token
+    at_end = tok.type == "$END"
+    # a `(` left open: on an earlier line and never closed, or at the end of the file
+    if postlex.open_parens:
+        paren = postlex.open_parens[-1]
+        if (
+            not at_end
+            and (paren.line or 0) < (tok.line or 0)
+            and not _closed_later(text, paren.start_pos or 0)
+        ):
+            return Diagnostic(path, _tpos(paren), "`(` is never closed"), True
+    # the end of the file with a `{` open: blame the one whose `}` is missing,
+    # judged by indentation, else the innermost
+    if at_end and postlex.open_braces and not postlex.open_parens:
+        culprit = postlex.misindented[0] if postlex.misindented else postlex.open_braces[-1]
+        return Diagnostic(path, _tpos(culprit), "`{` is never closed"), True
+
+    pos = A.Pos(err.line, err.column, err.line, err.column) if at_end else _tpos(tok)
+    try:
+        accepted = set(err.interactive_parser.accepts())
+    except Exception:  # pragma: no cover - lark internals; fall back
+        accepted = set(err.expected)
+    # a line carried on by a trailing `,` or operator into a line that begins
+    # an item or a statement of its own
+    if postlex.joined is not None and not at_end:
+        cont, first = postlex.joined
+        if first.line == tok.line and first.value in _ITEM_WORDS + _STATEMENT_WORDS:
+            message = (
+                f"`{cont.value}` at the end of the line carries it on to the next, "
+                f"which begins with `{first.value}`"
+            )
+            return Diagnostic(path, _tpos(cont), message), True
+    # The tokens before the error: a token the current state's lexer could not
+    # match is made by Lark's root lexer and never reaches the post-lexer.
+    passed = postlex.last is not None and postlex.last.start_pos == tok.start_pos
+    before = postlex.history[:-1] if passed else postlex.history
+    prev = before[-1] if before else None
+    # two names in a row, which only a quantifier starts (`forall T in ...`)
+    if accepted <= {"IN"} and len(before) >= 2 and before[-1].type == before[-2].type == "NAME":
+        first, second = before[-2], before[-1]
+        if str(first.value) not in ("forall", "exists"):
+            message = (
+                f"unexpected `{second.value}` after `{first.value}`: two names in a row "
+                "(an operator or a `,` is missing)"
+            )
+            return Diagnostic(path, _tpos(second), message), False
+    # a misspelled statement word: `whle x < 3 { }`
+    if (
+        prev is not None
+        and not at_end
+        and prev.type == "NAME"
+        and prev.line == tok.line
+        and prev is not tok
+        and _first_on_line(prev, postlex.lines)
+        and prev.value not in _STATEMENT_WORDS
+    ):
+        close = difflib.get_close_matches(str(prev.value), _STATEMENT_WORDS, n=1, cutoff=0.75)
+        if close:
+            message = f"unknown statement `{prev.value}`; did you mean `{close[0]}`?"
+            return Diagnostic(path, _tpos(prev), message), False
+    if tok.value == "==" and "EQUAL" in accepted:
+        return Diagnostic(path, pos, "a comparison is not a statement; did you mean `=`?"), False
+    if tok.value in _COMPARISONS and not any(_literal(parser, n) == tok.value for n in accepted):
+        return Diagnostic(
+            path, pos, "comparisons do not chain: write `a < b && b < c`, not `a < b < c`"
+        ), False
+
+    msg = f"unexpected {_describe_token(tok)}; expected {_describe_expected(parser, accepted)}"
+    if tok.type == "NAME":
+        keywords = [word for n in accepted if (word := _literal(parser, n) or "").isidentifier()]
+        close = difflib.get_close_matches(str(tok.value), keywords, n=1)
+        if close:
+            msg += f"; did you mean `{close[0]}`?"
+    return Diagnostic(path, pos, msg), at_end
 
 
 def _balanced(line: str) -> bool:
@@ -530,28 +705,26 @@ def parse(text: str, path: str = "<string>") -> A.Scenario:
     braces (the errors that follow would only be echoes of the first).
     """
     parser = _parser()
+    postlex = parser.options.postlex
+    assert isinstance(postlex, _Separators)
     diags: list[Diagnostic] = []
     lines = text.split("\n")
     while True:
+        current = "\n".join(lines)
+        postlex.lines = lines
         try:
-            tree = parser.parse("\n".join(lines))
+            tree = parser.parse(current)
             break
         except UnexpectedInput as err:
-            diag = _diag_for(parser, path, err)
-            postlex = parser.options.postlex
-            opened: list[Token] = postlex.open_parens if isinstance(postlex, _Separators) else []
-            if opened and (opened[-1].line or 0) < diag.pos.line:
-                # the real mistake is a `(` left open on an earlier line
-                diags.append(Diagnostic(path, _tpos(opened[-1]), "`(` is never closed"))
-                break
+            diag, final = _diagnose(parser, postlex, current, path, err)
             diags.append(diag)
             line = diag.pos.line
-            at_end = isinstance(err, UnexpectedToken) and err.token.type == "$END"
-            if at_end or not (1 <= line <= len(lines)) or not _balanced(lines[line - 1]):
+            if final or not (1 <= line <= len(lines)) or not _balanced(lines[line - 1]):
                 break
             if len(diags) >= 50 or not lines[line - 1].strip():
                 break
             lines[line - 1] = ""
+    diags.sort(key=Diagnostic.sort_key)
     if diags:
         raise UserError(diags)
     try:
