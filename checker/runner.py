@@ -178,12 +178,16 @@ def _judge(
             for values, n in sorted(counts.items(), key=lambda kv: _sort_key(kv[0]))
         ]
         if not terminals:
+            reason = (
+                "no terminal state is reachable (every path loops forever or ends in an error)"
+                if ex.complete
+                else "no terminal state was found before the search stopped"
+            )
             result.warnings.append(
                 Diagnostic(
                     result.path,
                     scenario.observes[0].pos,
-                    "no terminal state is reachable (every path loops forever or ends in an "
-                    "error), so `observe` has nothing to report",
+                    f"{reason}, so `observe` has nothing to report",
                     "warning",
                 )
             )
@@ -248,7 +252,15 @@ def _expectation(
             results.append(tuple(fn(s) for fn in fns))
         except Unset as err:
             raise _TerminalError(exp.text, str(err), ex.terminals[k]) from None
-    none_note = "no terminal state is reachable" if not terminals else ""
+    none_note = (
+        (
+            "no terminal state is reachable"
+            if complete
+            else "no terminal state was found before the search stopped"
+        )
+        if not terminals
+        else ""
+    )
 
     if exp.kind == "outcomes":
         seen = set(results)

@@ -191,6 +191,48 @@ def test_zombies_reaped_fails_for_a_subreaper_that_never_waits():
     assert "its parent, pid 2 (main)" in prop.message
 
 
+def test_zombies_reaped_ignores_paths_cut_by_assume():
+    # the pruned branch (x == 1) is not an execution: it cannot reap anything,
+    # and the one execution left loops forever with the zombie
+    text = """
+        program main {
+            c = fork { exit 0 }
+            while true { x = any(0..1); assume x == 0 }
+        }
+        expect violation zombies_reaped
+    """
+    assert check(text).exit_code == EXIT_OK
+
+
+def test_zombies_reaped_is_not_hidden_by_a_failing_assert_elsewhere():
+    text = """
+        start main, other
+        program main {
+            c = fork { exit 0 }
+            while true { skip }
+        }
+        program other {
+            while true { x = any(0..1); assert x == 0 }
+        }
+        expect violation zombies_reaped
+        expect violation assertions
+    """
+    assert check(text).exit_code == EXIT_OK
+
+
+def test_a_state_with_no_execution_through_it_is_not_judged():
+    # every path ends at `assume false`: there is no execution to judge, so
+    # the child's zombie is not a violation (and not a deadlock)
+    text = """
+        program main {
+            c = fork { exit 0 }
+            assume false
+        }
+    """
+    r = check(text)
+    assert r.exit_code == EXIT_OK and r.terminal_states == 0
+
+
 def test_a_path_cut_by_assume_is_not_a_terminal_state():
     text = """
         program main {

@@ -7,7 +7,9 @@ found is a shortest counterexample. Successors come in a fixed order (tasks
 by pid, branches in source order), so a run is deterministic.
 
 `zombies_reaped` needs the whole graph: the edges are kept in two flat
-arrays and analysed once exploration ends (graph.reachable_meet).
+arrays and analysed once exploration ends (graph.reachable_meet). Steps
+that fail (`assert`) or are pruned (`assume`) are not edges: they end a
+path that is not an execution to judge.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ def explore(
     keep_graph = suite.zombies
     starts = array("l")
     targets = array("l")
-    escapes = bytearray()  # 1: its continuations were cut (error, assume, bound)
+    cut = bytearray()  # 1: a bound stopped its expansion
+    had_moves = bytearray()  # 1: it had some successor, an error or a pruned one included
 
     def add(s: State, from_index: int, d: int) -> int:
         i = len(states)
@@ -102,7 +105,8 @@ def explore(
         states.append(s)
         parent.append(from_index)
         depth.append(d)
-        escapes.append(0)
+        cut.append(0)
+        had_moves.append(0)
         for name, check in state_checks:
             if name in violations:
                 continue
@@ -126,7 +130,7 @@ def explore(
         if max_depth and d >= max_depth:
             if successors(s):
                 ex.complete, ex.stop = False, "max_depth"
-                escapes[head] = 1
+                cut[head] = 1
             head += 1
             continue
         succ = successors(s)
@@ -139,14 +143,14 @@ def explore(
                 if j is None:
                     if len(states) >= limit:
                         ex.complete, ex.stop = False, "max_states"
-                        escapes[head] = 1
+                        cut[head] = 1
                         continue
                     j = add(target, head, d + 1)
                 if keep_graph:
                     targets.append(j)
             elif type(target) is Failure:
                 moved = True
-                escapes[head] = 1
+                had_moves[head] = 1
                 if target.property not in violations:
                     violations[target.property] = Violation(
                         target.property, target.message, head, target
@@ -154,7 +158,7 @@ def explore(
             else:
                 assert type(target) is Pruned
                 moved = True
-                escapes[head] = 1
+                had_moves[head] = 1
         if not moved:
             ex.terminals.append(head)
             for name, check in terminal_checks:
@@ -175,38 +179,47 @@ def explore(
     if keep_graph:
         while len(starts) < len(states):  # states never expanded (a bound stopped us)
             starts.append(len(targets))
-            escapes[len(starts) - 1] = 1
+            cut[len(starts) - 1] = 1
         starts.append(len(targets))
-        _check_zombies(ex, suite, starts, targets, escapes)
+        _check_zombies(ex, suite, starts, targets, cut, had_moves)
     ex.seconds = time.perf_counter() - started
     return ex
 
 
 def _check_zombies(
-    ex: Exploration, suite: PropertySuite, starts: array, targets: array, escapes: bytearray
+    ex: Exploration,
+    suite: PropertySuite,
+    starts: array,
+    targets: array,
+    cut: bytearray,
+    had_moves: bytearray,
 ) -> None:
     """zombies_reaped: a state violates it when one of its zombies stays a
-    zombie on every continuation. Paths cut by an error, an `assume` or a
-    bound count as ones that might reap (nothing is claimed about them)."""
-    values = [0 if escapes[i] else zombie_mask(s) for i, s in enumerate(ex.states)]
-    stuck = reachable_meet(starts, targets, values)
+    zombie on every continuation. Continuations are the executions the
+    scenario has: paths cut by a failed `assert` or an `assume` are not
+    judged; a path a bound cut off may still reap (nothing is claimed)."""
+    states = ex.states
+    values = [0 if cut[i] else zombie_mask(s) for i, s in enumerate(states)]
+    # a path ends at a terminal state or where a bound stopped the search
+    ends = [
+        1 if cut[i] or (starts[i] == starts[i + 1] and not had_moves[i]) else 0
+        for i in range(len(states))
+    ]
+    stuck = reachable_meet(starts, targets, values, ends)
     for i, mask in enumerate(stuck):  # BFS order: the first is a shortest one
-        if mask:
-            s = ex.states[i]
-            pid = (mask & -mask).bit_length() - 1
-            zombie = get(s.tasks, pid)
-            assert zombie is not None
-            parent = get(s.tasks, zombie.ppid)
-            who = task_name(suite.scenario, parent) if parent else f"pid {zombie.ppid}"
-            terminal = starts[i] == starts[i + 1]
-            how = "the run ends here" if terminal else "no continuation reaps it"
-            ex.violations.setdefault(
-                "zombies_reaped",
-                Violation(
-                    "zombies_reaped",
-                    f"{task_name(suite.scenario, zombie)} is a zombie that can never be reaped "
-                    f"({how}): its parent, {who}, never waits for it",
-                    i,
-                ),
-            )
-            return
+        if not mask:
+            continue
+        s = states[i]
+        pid = (mask & -mask).bit_length() - 1
+        zombie = get(s.tasks, pid)
+        assert zombie is not None
+        parent = get(s.tasks, zombie.ppid)
+        who = task_name(suite.scenario, parent) if parent else f"pid {zombie.ppid}"
+        how = "the run ends here" if ends[i] else "no continuation reaps it"
+        ex.violations["zombies_reaped"] = Violation(
+            "zombies_reaped",
+            f"{task_name(suite.scenario, zombie)} is a zombie that can never be reaped "
+            f"({how}): neither its parent, {who}, nor a reaper that adopts it waits for it",
+            i,
+        )
+        return

@@ -7,21 +7,23 @@ from collections.abc import Sequence
 
 
 def reachable_meet(
-    starts: Sequence[int], targets: Sequence[int], values: Sequence[int]
-) -> list[int]:
-    """For every node, the bitwise AND of `values` over every node reachable
-    from it (itself included).
+    starts: Sequence[int], targets: Sequence[int], values: Sequence[int], ends: Sequence[int]
+) -> list[int | None]:
+    """For every node, the bitwise AND of `values` over the nodes of its
+    continuations (itself included), counting only continuations that go on
+    forever or stop at an `ends` node; None for a node all of whose
+    continuations stop elsewhere (at a dead end that is not an end).
 
-    Iterative Tarjan: strongly connected components complete in reverse
-    topological order, so a component's successors are final when it is.
-    Node i's out-edges are targets[starts[i]:starts[i + 1]].
+    Node i's out-edges are targets[starts[i]:starts[i + 1]]. Iterative
+    Tarjan: strongly connected components complete in reverse topological
+    order, so a component's successors are final when it is.
     """
     n = len(values)
     index = array("l", [-1]) * n
     low = array("l", [0]) * n
     comp = array("l", [-1]) * n
     on_stack = bytearray(n)
-    comp_value: list[int] = []
+    comp_value: list[int | None] = []
     stack: list[int] = []
     counter = 0
     for root in range(n):
@@ -55,19 +57,27 @@ def reachable_meet(
                 continue
             c = len(comp_value)
             members = []
-            acc = -1
             while True:
                 w = stack.pop()
                 on_stack[w] = 0
                 comp[w] = c
                 members.append(w)
-                acc &= values[w]
                 if w == v:
                     break
+            acc = -1
+            valid = len(members) > 1  # a cycle goes on forever
             for m in members:
+                acc &= values[m]
+                if ends[m]:
+                    valid = True
                 for e in range(starts[m], starts[m + 1]):
                     cw = comp[targets[e]]
-                    if cw != c:
-                        acc &= comp_value[cw]
-            comp_value.append(acc)
+                    if cw == c:
+                        valid = True  # a self-loop
+                        continue
+                    succ = comp_value[cw]
+                    if succ is not None:
+                        valid = True
+                        acc &= succ
+            comp_value.append(acc if valid else None)
     return [comp_value[comp[i]] for i in range(n)]
