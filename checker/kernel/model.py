@@ -254,56 +254,42 @@ class Kernel(ExitContext):
         """Every successor of `s`, task by task in pid order (deterministic)."""
         out: list[Successor] = []
         for i, t in enumerate(s.tasks):
-            if t.state != RUNNING:
-                if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
-                    out += [target for target, _ in self._init_reap(s, t, False)]
-                continue
-            steps = self.task_steps(s, i, t, False)
-            if not steps:
-                out.append(Pruned(t.pid))
-            out += [target for target, _ in steps]
-        return out
-
-    def task_steps(
-        self, s: State, i: int, t: Task, record: bool
-    ) -> list[tuple[Successor, list[E.Event] | None]]:
-        prog = self.programs[t.prog]
-        fns = self.compiled[t.prog]
-        out: list[tuple[Successor, list[E.Event] | None]] = []
-        for pc, L, path in self._expand(prog, t.pc, t.locals):
-            instr = prog.code[pc]
-            try:
-                results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns[pc], record)
-            except EvalError as err:
-                results = [
-                    (Failure("assertions", f"{instr.text}: {err}", t.pid), [] if record else None)
-                ]
-            if record and path:
-                results = [(target, [*path, *(ev or [])]) for target, ev in results]
-            out += results
+            out += [target for _, target, _ in self.task_steps(s, i, t, False)]
         return out
 
     def steps(self, s: State) -> list[Step]:
         """Every successor of `s` with what the step did, for traces."""
         out = []
         for i, t in enumerate(s.tasks):
-            if t.state != RUNNING:
-                if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
-                    for target, ev in self._init_reap(s, t, True):
-                        out.append(Step(t.pid, "init", None, tuple(ev or ()), target))
-                continue
-            prog = self.programs[t.prog]
-            for pc, L, path in self._expand(prog, t.pc, t.locals):
-                instr = prog.code[pc]
-                fns = self.compiled[t.prog][pc]
-                try:
-                    results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns, True)
-                except EvalError as err:
-                    results = [(Failure("assertions", f"{instr.text}: {err}", t.pid), [])]
-                if not results:
-                    results = [(Pruned(t.pid), [])]
-                for target, ev in results:
-                    out.append(Step(t.pid, prog.name, instr, (*path, *(ev or ())), target))
+            name = "init" if t.prog == DEFAULT_INIT else self.programs[t.prog].name
+            for instr, target, ev in self.task_steps(s, i, t, True):
+                out.append(Step(t.pid, name, instr, tuple(ev or ()), target))
+        return out
+
+    def task_steps(
+        self, s: State, i: int, t: Task, record: bool
+    ) -> list[tuple[ir.Instr | None, Successor, list[E.Event] | None]]:
+        """The steps task i can take: (instruction, successor, events). A
+        branch whose step is impossible (`assume` false, an empty `any`)
+        gives a Pruned successor; `record` asks for the events."""
+        if t.state != RUNNING:
+            if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
+                return [(None, target, ev) for target, ev in self._init_reap(s, t, record)]
+            return []
+        prog = self.programs[t.prog]
+        fns = self.compiled[t.prog]
+        out: list[tuple[ir.Instr | None, Successor, list[E.Event] | None]] = []
+        for pc, L, path in self._expand(prog, t.pc, t.locals):
+            instr = prog.code[pc]
+            try:
+                results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns[pc], record)
+            except EvalError as err:
+                failure = Failure("assertions", f"{instr.text}: {err}", t.pid)
+                results = [(failure, [] if record else None)]
+            if not results:
+                results = [(Pruned(t.pid), [] if record else None)]
+            for target, ev in results:
+                out.append((instr, target, [*path, *(ev or [])] if record else None))
         return out
 
     def explain(self, s: State, target: Successor) -> Step:
