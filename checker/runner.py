@@ -93,7 +93,7 @@ def check_text(
         result.exit_code = EXIT_ERROR
         return result
     except PropertyError as err:
-        return _property_error(result, scenario, err.name, err.message, None, err.state)
+        return _property_error(result, scenario, kernel, err.name, err.message, err.path)
     result.states = len(ex.states)
     result.transitions = ex.transitions
     result.depth = ex.max_depth
@@ -104,7 +104,8 @@ def check_text(
     try:
         _judge(result, scenario, suite, ex)
     except _TerminalError as err:
-        return _property_error(result, scenario, err.what, err.message, ex, err.state)
+        states = [ex.states[k] for k in ex.path(err.state)]
+        return _property_error(result, scenario, kernel, err.what, err.message, states)
     return result
 
 
@@ -117,13 +118,16 @@ class _TerminalError(Exception):
 def _property_error(
     result: FileResult,
     scenario: ir.ScenarioIR,
+    kernel: Kernel,
     name: str,
     message: str,
-    ex: Exploration | None,
-    state: int,
+    path: list[State],
 ) -> FileResult:
+    """A property that reads a value some reachable state does not have: an
+    error in the scenario (exit 2), shown with a shortest path to that state."""
     pos = _position_of(scenario, name)
     result.errors = [Diagnostic(result.path, pos, f"{name} cannot be evaluated: {message}")]
+    result.error_trace = build_trace(kernel, path, list(range(len(path))), name, message)
     result.exit_code = EXIT_ERROR
     return result
 

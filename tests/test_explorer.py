@@ -348,3 +348,19 @@ def test_engine_api_counts_match_the_runner():
     assert (len(ex.states), ex.transitions, ex.max_depth) == (7, 7, 5)
     assert ex.complete and len(ex.terminals) == 1
     assert isinstance(ex.states[ex.terminals[0]], State)
+
+
+def test_a_property_error_comes_with_the_path_to_its_state():
+    text = """
+        program main {
+            c = fork { exit 0 }
+            w = wait()
+            y = w.code
+        }
+        final code_seen: main.y == 0
+        invariant early: main.w.pid != 3
+    """
+    r = check(text)
+    assert r.exit_code == EXIT_ERROR
+    assert r.errors[0].message.startswith("early cannot be evaluated: `main.w` has no value")
+    assert r.error_trace is not None and r.error_trace.steps == []

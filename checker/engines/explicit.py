@@ -39,13 +39,14 @@ class Violation:
 
 class PropertyError(Exception):
     """A property that cannot be evaluated in some reachable state (it reads
-    a value that does not exist there)."""
+    a value that does not exist there). `path` is a shortest path of states
+    from the initial state to that one."""
 
-    def __init__(self, name: str, message: str, state: int):
+    def __init__(self, name: str, message: str, path: list[State]):
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
-        self.state = state
+        self.path = path
 
 
 @dataclass
@@ -113,7 +114,7 @@ def explore(
             try:
                 message = check(s)
             except Unset as err:
-                raise PropertyError(name, str(err), i) from None
+                raise PropertyError(name, str(err), [states[j] for j in ex.path(i)]) from None
             if message is not None:
                 violations[name] = Violation(name, message, i)
         return i
@@ -167,7 +168,9 @@ def explore(
                 try:
                     message = check(s)
                 except Unset as err:
-                    raise PropertyError(name, str(err), head) from None
+                    raise PropertyError(
+                        name, str(err), [states[j] for j in ex.path(head)]
+                    ) from None
                 if message is not None:
                     violations[name] = Violation(name, message, head)
         head += 1

@@ -37,6 +37,12 @@ def render_file(r: FileResult, traces: bool = True) -> str:
     lines = [headline(r)]
     if r.errors:
         lines.append(format_diagnostics(r.errors + r.warnings, r.source))
+        if r.error_trace is not None and r.error_trace.steps:
+            lines.append("  the state where it fails is reached by:")
+            lines += ["    " + x for x in render_trace(r.error_trace, r.programs).splitlines()[1:]]
+        elif r.error_trace is not None:
+            lines.append("  it fails in the initial state:")
+            lines += ["    " + row for row in ps_rows(r.error_trace.initial, r.programs)]
         return "\n".join(lines)
     for w in r.warnings:
         lines.append(format_diagnostics([w], r.source))
