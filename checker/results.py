@@ -113,29 +113,26 @@ class FileResult:
 
 def build_trace(
     kernel: Kernel,
-    states: list[State],
-    path: list[int],
+    path: list[State],
     prop: str,
     message: str,
     failure: Failure | None = None,
 ) -> Trace:
-    """Replay a path of stored states (and a failing last step) into steps
-    with what each one did."""
+    """Replay a path of states (and a failing last step) into steps with
+    what each one did."""
     steps: list[TraceStep] = []
     for n, (a, b) in enumerate(itertools.pairwise(path), start=1):
-        step = kernel.explain(states[a], states[b])
-        steps.append(
-            TraceStep(n, step.pid, step.program, step.instr, step.events, states[a], states[b])
-        )
+        step = kernel.explain(a, b)
+        steps.append(TraceStep(n, step.pid, step.program, step.instr, step.events, a, b))
     if failure is not None:
-        last = states[path[-1]]
+        last = path[-1]
         step = kernel.explain(last, failure)
         steps.append(
             TraceStep(
                 len(steps) + 1, step.pid, step.program, step.instr, step.events, last, None, failure
             )
         )
-    return Trace(prop, message, states[path[0]], steps)
+    return Trace(prop, message, path[0], steps)
 
 
 def successor_state(target: Successor) -> State | None:

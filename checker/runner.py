@@ -127,7 +127,7 @@ def _property_error(
     error in the scenario (exit 2), shown with a shortest path to that state."""
     pos = _position_of(scenario, name)
     result.errors = [Diagnostic(result.path, pos, f"{name} cannot be evaluated: {message}")]
-    result.error_trace = build_trace(kernel, path, list(range(len(path))), name, message)
+    result.error_trace = build_trace(kernel, path, name, message)
     result.exit_code = EXIT_ERROR
     return result
 
@@ -154,13 +154,16 @@ def _judge(
     expected = {e.name for e in scenario.expects if e.kind == "violation"}
     states = ex.states
 
-    def trace_to(index: int, prop: str, message: str, failure: Any = None) -> Trace:
-        return build_trace(ex.kernel, states, ex.path(index), prop, message, failure)
+    def trace_to(
+        index: int, prop: str, message: str, failure: Any = None, then: State | None = None
+    ) -> Trace:
+        path = [states[k] for k in ex.path(index)] + ([then] if then is not None else [])
+        return build_trace(ex.kernel, path, prop, message, failure)
 
     for name in suite.names:
         v = ex.violations.get(name)
         if v is not None:
-            trace = trace_to(v.state, name, v.message, v.failure)
+            trace = trace_to(v.state, name, v.message, v.failure, v.then)
             result.properties.append(
                 PropertyResult(name, VIOLATED, name in expected, v.message, trace)
             )

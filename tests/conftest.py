@@ -44,6 +44,7 @@ def task(
         children=children,
         exit_signal=exit_signal,
         ident=-1,
+        call=(),
     )
 
 

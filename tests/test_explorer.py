@@ -364,3 +364,81 @@ def test_a_property_error_comes_with_the_path_to_its_state():
     assert r.exit_code == EXIT_ERROR
     assert r.errors[0].message.startswith("early cannot be evaluated: `main.w` has no value")
     assert r.error_trace is not None and r.error_trace.steps == []
+
+
+def test_a_terminal_state_at_the_depth_bound_is_judged():
+    # found by review: the only terminal state is at depth 3 exactly
+    text = """
+        program main {
+            x = 1
+            exit 0
+        }
+        observe main.x
+        final x_is_2: main.x == 2
+        expect outcomes main.x in {1}
+        expect violation x_is_2
+    """
+    r = check(text, max_depth=3)
+    assert r.complete and r.terminal_states == 1
+    assert r.exit_code == EXIT_OK
+
+
+def test_a_reap_before_a_failing_assert_counts():
+    # The failing path is a real execution up to the failure: from the state
+    # before `choose`, the first branch reaps the zombie, so that state is
+    # fine. The second branch, which loops without waiting, is a violation.
+    text = """
+        program main {
+            c = fork { exit 0 }
+            choose {
+                w = wait()
+                assert false, "later failure"
+            } or {
+                while true { skip }
+            }
+        }
+        expect violation assertions
+        expect violation zombies_reaped
+    """
+    r = check(text)
+    assert r.exit_code == EXIT_OK
+    zr = next(p for p in r.properties if p.name == "zombies_reaped")
+    assert zr.trace is not None
+    texts = [s.instr.text if s.instr else "" for s in zr.trace.steps]
+    assert "while true" in texts  # the trace goes into the looping branch
+
+
+def test_a_state_doomed_to_fail_an_assert_is_left_to_assertions():
+    r = check("program main { c = fork { exit 0 }\n assert false, \"boom\" }")
+    assert [p.name for p in r.properties if p.status == VIOLATED] == ["assertions"]
+
+
+SUBREAPER = """
+    program main {
+        set_subreaper()
+        m = fork {
+            g = fork { exit 2 }
+            exit 0
+        }
+        w = wait()
+        w = wait()
+    }
+"""
+
+
+def test_orphans_reparented_holds_for_the_model():
+    assert check(SUBREAPER).exit_code == EXIT_OK
+
+
+def test_orphans_reparented_catches_a_wrong_reaper(monkeypatch):
+    # a test-only mutation of kernel/exit.c find_new_reaper: orphans always
+    # go to init, ignoring the subreaper
+    import checker.kernel.exit as kernel_exit
+
+    monkeypatch.setattr(kernel_exit, "find_new_reaper", lambda tx, father: 1)
+    r = check(SUBREAPER)
+    prop = next(p for p in r.properties if p.name == "orphans_reparented")
+    assert prop.status == VIOLATED
+    assert prop.message == "pid 3 exited and its child 4 went to pid 1, not to pid 2"
+    assert prop.trace is not None
+    assert prop.trace.steps[-1].instr.text == "exit 0"  # type: ignore[union-attr]

@@ -33,7 +33,7 @@ from checker.lang.constants import (
     WNOHANG,
     WNOTHREAD,
 )
-from tests.conftest import init, kernel, task, tx_of
+from tests.conftest import check, init, kernel, task, tx_of
 
 SIGUSR1 = SIGNALS["SIGUSR1"]
 
@@ -520,3 +520,32 @@ def test_a_wait_reached_through_choose_sleeps_on_the_wait_itself():
     assert instr.text == "w = wait()"
     woken = _only(k.successors(asleep[0]))
     assert woken.tasks[1].state == RUNNING
+
+
+def test_a_sleeping_wait_keeps_the_arguments_it_was_called_with():
+    # kernel_wait4 fixes wo_pid at the call: found by review, the pid was
+    # re-evaluated from getppid() after the waiter had been re-parented
+    r = check("""
+        program main {
+            c = fork {
+                d = fork { exit 7 }
+                w = waitpid(getppid() + 2)   # waitpid(4) while main lives, else waitpid(3)
+                assert w.pid == -1 || (w.pid == 4 && w.code == 7)
+            }
+            exit 0
+        }
+        check zombies_reaped, no_deadlock
+    """)
+    assert r.exit_code == 0, [(p.name, p.message) for p in r.properties if p.status == "violated"]
+
+
+def test_wait_arguments_are_c_ints():
+    # wait4(pid_t upid, ..., int options): 4294967295 is -1 and 2**32 is 0
+    r = check("""
+        program main {
+            c = fork { exit 1 }
+            w = waitpid(4294967295, 4294967296)
+            assert w.pid == c
+        }
+    """)
+    assert r.exit_code == 0

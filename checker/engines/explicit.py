@@ -7,9 +7,8 @@ found is a shortest counterexample. Successors come in a fixed order (tasks
 by pid, branches in source order), so a run is deterministic.
 
 `zombies_reaped` needs the whole graph: the edges are kept in two flat
-arrays and analysed once exploration ends (graph.reachable_meet). Steps
-that fail (`assert`) or are pruned (`assume`) are not edges: they end a
-path that is not an execution to judge.
+arrays and analysed once exploration ends (graph.reachable_meet). A failing
+step (`assert`) ends a real path; a pruned one (`assume`) discards its path.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ class Violation:
     message: str
     state: int  # last state of the counterexample (for a failure: the state before it)
     failure: Failure | None = None  # the failing step, for `assertions`
+    then: State | None = None  # the step's target, for a property of steps
 
 
 class PropertyError(Exception):
@@ -93,12 +93,14 @@ def explore(
     index: dict[State, int] = {}
     violations = ex.violations
     state_checks = suite.state_checks
+    step_checks = suite.step_checks
     terminal_checks = suite.terminal_checks
     keep_graph = suite.zombies
     starts = array("l")
     targets = array("l")
     cut = bytearray()  # 1: a bound stopped its expansion
-    had_moves = bytearray()  # 1: it had some successor, an error or a pruned one included
+    fails = bytearray()  # 1: one of its steps fails (a real path ends in an error)
+    moves = bytearray()  # 1: it had some successor, a failing or pruned one included
 
     def add(s: State, from_index: int, d: int) -> int:
         i = len(states)
@@ -107,7 +109,8 @@ def explore(
         parent.append(from_index)
         depth.append(d)
         cut.append(0)
-        had_moves.append(0)
+        fails.append(0)
+        moves.append(0)
         for name, check in state_checks:
             if name in violations:
                 continue
@@ -128,18 +131,24 @@ def explore(
         d = depth[head]
         if keep_graph:
             starts.append(len(targets))
-        if max_depth and d >= max_depth:
-            if successors(s):
-                ex.complete, ex.stop = False, "max_depth"
-                cut[head] = 1
+        succ = successors(s)
+        if max_depth and d >= max_depth and succ:
+            # at the bound: not expanded (a state with no successor is still a
+            # terminal state, judged below)
+            ex.complete, ex.stop = False, "max_depth"
+            cut[head] = 1
             head += 1
             continue
-        succ = successors(s)
         ex.transitions += len(succ)
         moved = False
         for target in succ:
             if type(target) is State:
                 moved = True
+                for name, step_check in step_checks:
+                    if name not in violations:
+                        message = step_check(s, target)
+                        if message is not None:
+                            violations[name] = Violation(name, message, head, then=target)
                 j = index.get(target)
                 if j is None:
                     if len(states) >= limit:
@@ -151,7 +160,7 @@ def explore(
                     targets.append(j)
             elif type(target) is Failure:
                 moved = True
-                had_moves[head] = 1
+                moves[head] = fails[head] = 1
                 if target.property not in violations:
                     violations[target.property] = Violation(
                         target.property, target.message, head, target
@@ -159,7 +168,7 @@ def explore(
             else:
                 assert type(target) is Pruned
                 moved = True
-                had_moves[head] = 1
+                moves[head] = 1
         if not moved:
             ex.terminals.append(head)
             for name, check in terminal_checks:
@@ -184,7 +193,7 @@ def explore(
             starts.append(len(targets))
             cut[len(starts) - 1] = 1
         starts.append(len(targets))
-        _check_zombies(ex, suite, starts, targets, cut, had_moves)
+        _check_zombies(ex, suite, starts, targets, cut, fails, moves)
     ex.seconds = time.perf_counter() - started
     return ex
 
@@ -195,22 +204,25 @@ def _check_zombies(
     starts: array,
     targets: array,
     cut: bytearray,
-    had_moves: bytearray,
+    fails: bytearray,
+    moves: bytearray,
 ) -> None:
     """zombies_reaped: a state violates it when one of its zombies stays a
-    zombie on every continuation. Continuations are the executions the
-    scenario has: paths cut by a failed `assert` or an `assume` are not
-    judged; a path a bound cut off may still reap (nothing is claimed)."""
+    zombie on every continuation (docs/language.md):
+    - a path cut by a failed `assert` is a real execution up to the failure:
+      a reaping on it counts, and a state from which every path fails is
+      left to `assertions` rather than reported again;
+    - a path cut by `assume` is discarded: it neither reaps nor is judged;
+    - a path a bound cut off may still reap: nothing is claimed about it."""
     states = ex.states
     values = [0 if cut[i] else zombie_mask(s) for i, s in enumerate(states)]
-    # a path ends at a terminal state or where a bound stopped the search
     ends = [
-        1 if cut[i] or (starts[i] == starts[i + 1] and not had_moves[i]) else 0
+        1 if cut[i] or (starts[i] == starts[i + 1] and not moves[i]) else 0
         for i in range(len(states))
     ]
-    stuck = reachable_meet(starts, targets, values, ends)
-    for i, mask in enumerate(stuck):  # BFS order: the first is a shortest one
-        if not mask:
+    result = reachable_meet(starts, targets, values, ends, fails)
+    for i, (mask, executes) in enumerate(result):  # BFS order: the first is a shortest one
+        if not mask or not executes:
             continue
         s = states[i]
         pid = (mask & -mask).bit_length() - 1

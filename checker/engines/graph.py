@@ -7,16 +7,24 @@ from collections.abc import Sequence
 
 
 def reachable_meet(
-    starts: Sequence[int], targets: Sequence[int], values: Sequence[int], ends: Sequence[int]
-) -> list[int | None]:
+    starts: Sequence[int],
+    targets: Sequence[int],
+    values: Sequence[int],
+    ends: Sequence[int],
+    fails: Sequence[int],
+) -> list[tuple[int | None, bool]]:
     """For every node, the bitwise AND of `values` over the nodes of its
-    continuations (itself included), counting only continuations that go on
-    forever or stop at an `ends` node; None for a node all of whose
-    continuations stop elsewhere (at a dead end that is not an end).
+    continuations (itself included), and whether an execution goes through
+    it. Node i's out-edges are targets[starts[i]:starts[i + 1]].
 
-    Node i's out-edges are targets[starts[i]:starts[i + 1]]. Iterative
-    Tarjan: strongly connected components complete in reverse topological
-    order, so a component's successors are final when it is.
+    A path ends at an `ends` node (a terminal state, or a bound), goes on
+    forever (a cycle), ends in a failing step (`fails`: the path up to it is
+    real, but no execution goes on from it), or stops at a node with none of
+    these and no edge: a discarded path (`assume`), which counts for nothing.
+    A node all of whose paths are discarded gets None.
+
+    Iterative Tarjan: strongly connected components complete in reverse
+    topological order, so a component's successors are final when it is.
     """
     n = len(values)
     index = array("l", [-1]) * n
@@ -24,6 +32,7 @@ def reachable_meet(
     comp = array("l", [-1]) * n
     on_stack = bytearray(n)
     comp_value: list[int | None] = []
+    comp_exec = bytearray()
     stack: list[int] = []
     counter = 0
     for root in range(n):
@@ -65,19 +74,26 @@ def reachable_meet(
                 if w == v:
                     break
             acc = -1
-            valid = len(members) > 1  # a cycle goes on forever
+            executes = len(members) > 1  # a cycle goes on forever
+            real = executes
             for m in members:
                 acc &= values[m]
                 if ends[m]:
-                    valid = True
+                    executes = real = True
+                if fails[m]:
+                    real = True
                 for e in range(starts[m], starts[m + 1]):
                     cw = comp[targets[e]]
                     if cw == c:
-                        valid = True  # a self-loop
+                        executes = real = True  # a self-loop
                         continue
                     succ = comp_value[cw]
-                    if succ is not None:
-                        valid = True
-                        acc &= succ
-            comp_value.append(acc if valid else None)
-    return [comp_value[comp[i]] for i in range(n)]
+                    if succ is None:
+                        continue  # a discarded continuation
+                    real = True
+                    acc &= succ
+                    if comp_exec[cw]:
+                        executes = True
+            comp_value.append(acc if real else None)
+            comp_exec.append(1 if executes else 0)
+    return [(comp_value[comp[i]], bool(comp_exec[comp[i]])) for i in range(n)]

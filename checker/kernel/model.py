@@ -46,7 +46,7 @@ from checker.kernel.wait import (
 )
 from checker.lang import ir
 from checker.lang.constants import EAGAIN, EINTR, WALL
-from checker.lang.pyexpr import EvalError, compile_program_expr
+from checker.lang.pyexpr import EvalError, compile_program_expr, to_int32
 
 INIT_PID = 1
 
@@ -94,6 +94,27 @@ def _set(values: tuple[object, ...], slot: int, value: object) -> tuple[object, 
     return (*values[:slot], value, *values[slot + 1 :])
 
 
+def _stable_args(instr: ir.Instr) -> bool:
+    """Whether a call's arguments read only constants and locals."""
+
+    def stable(e: ir.Expr) -> bool:
+        if isinstance(e, (ir.Const, ir.Local, ir.Errno)):
+            return True
+        if isinstance(e, ir.Unary):
+            return stable(e.operand)
+        if isinstance(e, ir.Binary):
+            return stable(e.left) and stable(e.right)
+        if isinstance(e, ir.StatusField):
+            return stable(e.obj)
+        if isinstance(e, ir.SelfQuery):
+            return e.func != "getppid"  # re-parenting can change it while the task sleeps
+        return False  # a `var`: memory another task may share
+
+    if not isinstance(instr, ir.Syscall):
+        return True
+    return all(stable(a) for a in instr.args if isinstance(a, ir.Expr))
+
+
 def uses_task_values(scenario: ir.ScenarioIR) -> bool:
     """Whether some property reads `T.X`, so zombies must keep their values."""
     found = False
@@ -130,6 +151,11 @@ class Kernel(ExitContext):
         # compiled[prog][pc]: the instruction's expressions as Python functions
         self.compiled: list[list[tuple[Fn, ...]]] = [
             [self._compile(instr, helpers) for instr in p.code] for p in self.programs
+        ]
+        # calls whose arguments read only constants and locals, which cannot
+        # change while the task sleeps: the arguments need not be stored
+        self.stable_args: list[list[bool]] = [
+            [_stable_args(instr) for instr in p.code] for p in self.programs
         ]
         self._exec: dict[type, Callable[..., list[tuple[Successor, list[E.Event] | None]]]] = {
             ir.Assign: self._assign,
@@ -432,7 +458,12 @@ class Kernel(ExitContext):
                 )
             )
         if child_pid < 0 or self.fault_fork:
-            reason = "task table full (max_tasks)" if child_pid < 0 else "fault injected"
+            if child_pid >= 0:
+                reason = "fault injected"
+            elif len(s.tasks) >= self.max_tasks:
+                reason = "task table full (max_tasks)"
+            else:
+                reason = "no free pid below pid_max"
             tx = Tx(s)
             parent, pL = self._store_tx(tx, t, instr.target, -1, L)
             tx.put(parent)
@@ -466,8 +497,14 @@ class Kernel(ExitContext):
         name = instr.name
         M = s.mems[t.mm] if t.mm != NO_MM else ()
         if name in ("wait", "waitpid"):
-            upid = fns[0](s, t, L, M) if name == "waitpid" else -1
-            options = fns[1](s, t, L, M) if name == "waitpid" else 0
+            if t.call:  # completing a call it was woken from: the arguments it made
+                upid, options = t.call
+            elif name == "waitpid":
+                # wait4(pid_t upid, int *, int options): C's 32-bit int arguments
+                upid = to_int32(fns[0](s, t, L, M))
+                options = fns[1](s, t, L, M) & 0xFFFFFFFF
+            else:
+                upid, options = -1, 0
             return self._wait(s, i, t, prog, pc, L, instr, upid, options, record)
         if name == "set_subreaper":
             # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
@@ -487,27 +524,39 @@ class Kernel(ExitContext):
                 tx, me, instr.target, status_record(result.pid, result.status), L
             )
             tx.put(me)
-            return [(self._finish(tx, me, prog, instr.next, pL), ev)]
+            return [(self._finish(tx, me, prog, instr.next, pL, call=()), ev)]
         if result.kind == NOTHING:
-            target = self._store(s, i, t, prog, instr.next, L, instr.target, nothing_record())
+            target = self._store(
+                s, i, t, prog, instr.next, L, instr.target, nothing_record(), call=()
+            )
             return [(target, [E.WaitNothing()] if record else None)]
         if result.kind == ERROR:
             target = self._store(
-                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=result.errno
+                s,
+                i,
+                t,
+                prog,
+                instr.next,
+                L,
+                instr.target,
+                failed_record(),
+                errno=result.errno,
+                call=(),
             )
             return [(target, [E.Failed(result.errno, "")] if record else None)]
         assert result.kind == SLEEP
         # do_wait: set_current_state(TASK_INTERRUPTIBLE); schedule(). The pc
         # stays on the wait (not on a `choose` that led to it), which runs
         # again after a wake-up.
-        task = t._replace(state=SLEEPING, pc=pc, locals=L)
+        call = () if self.stable_args[t.prog][pc] else (upid, options)
+        task = t._replace(state=SLEEPING, pc=pc, locals=L, call=call)
         asleep = State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
         slept: list[E.Event] | None = [E.Slept(result.eligible)] if record else None
         out: list[tuple[Successor, list[E.Event] | None]] = [(asleep, slept)]
         if self.fault_wait:
             # faults { wait }: a signal arrives instead, with nothing to report
             target = self._store(
-                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=EINTR
+                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=EINTR, call=()
             )
             out.append((target, [E.Failed(EINTR, "fault injected")] if record else None))
         return out
@@ -536,18 +585,21 @@ class Kernel(ExitContext):
 
     # ------------------------------------------------------------- ExitContext
     def wait_selection(self, tx: Tx, waiter: Task) -> tuple[int, int] | None:
-        """The (pid, options) a task sleeping in wait asked for."""
+        """The (pid, options) a task sleeping in wait called it with: stored
+        with the task, or (when they cannot have changed) evaluated again."""
+        if waiter.call:
+            return waiter.call[0], waiter.call[1]
         if waiter.prog == DEFAULT_INIT:
             return None
-        prog = self.programs[waiter.prog]
-        instr = prog.code[waiter.pc]
+        instr = self.programs[waiter.prog].code[waiter.pc]
         if not isinstance(instr, ir.Syscall) or instr.name not in ("wait", "waitpid"):
             return None
         if instr.name == "wait":
             return (-1, 0)
         fns = self.compiled[waiter.prog][waiter.pc]
         M = tx.mems[waiter.mm] if waiter.mm != NO_MM else ()
-        return (fns[0](tx, waiter, waiter.locals, M), fns[1](tx, waiter, waiter.locals, M))
+        upid = to_int32(fns[0](tx, waiter, waiter.locals, M))
+        return upid, fns[1](tx, waiter, waiter.locals, M) & 0xFFFFFFFF
 
     def snapshot(self, tx: Tx, task: Task) -> None:
         if task.ident >= 0 and tx.named[task.ident] == task.pid:

@@ -45,6 +45,11 @@ class Task(NamedTuple):
     children: tuple[int, ...]  # pids on its children list, in list order
     exit_signal: int  # sent to the parent at exit (SIGCHLD for fork)
     ident: int  # index into ScenarioIR.named of the program it began as, or -1
+    # The arguments of the blocking call it sleeps in (or was woken from and
+    # has not completed yet): Linux evaluates them once, at the call
+    # (kernel_wait4 fixes wo_pid), so the wake filter and the rescan use
+    # these, not a new evaluation. () when not in such a call.
+    call: tuple[int, ...]
 
 
 class State(NamedTuple):
@@ -176,4 +181,5 @@ def new_task(
         children=(),
         exit_signal=SIGCHLD,
         ident=ident,
+        call=(),
     )

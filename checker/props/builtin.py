@@ -23,6 +23,46 @@ def orphans_reparented(s: State) -> str | None:
     return None
 
 
+def orphans_go_to_the_reaper(pre: State, post: State) -> str | None:
+    """When a task with children exits, each child is re-parented in that
+    very step to the reaper LANGUAGE.md prescribes: a live thread of the same
+    group, else the nearest live subreaper ancestor, else init.
+
+    This states the rule again, from the state before the step, on purpose:
+    it is the specification the kernel model (kernel/exit.c find_new_reaper,
+    in checker/kernel/exit.py) is checked against, so a mistake there shows
+    up as a violation instead of being repeated here."""
+    if len(post.tasks) > len(pre.tasks):
+        return None  # a fork: nobody exited
+    for father in pre.tasks:
+        if not father.children or father.state == ZOMBIE:
+            continue
+        after = get(post.tasks, father.pid)
+        if after is not None and after.state != ZOMBIE:
+            continue  # did not exit in this step
+        reaper = _prescribed_reaper(pre, father)
+        for cpid in father.children:
+            child = get(post.tasks, cpid)
+            if child is not None and child.ppid != reaper:
+                return (
+                    f"pid {father.pid} exited and its child {cpid} went to pid "
+                    f"{child.ppid}, not to pid {reaper}"
+                )
+    return None
+
+
+def _prescribed_reaper(s: State, father: Task) -> int:
+    for t in s.tasks:  # a live thread of the same group
+        if t.tgid == father.tgid and t.pid != father.pid and t.state != ZOMBIE:
+            return t.pid
+    ancestor = get(s.tasks, father.ppid)
+    while ancestor is not None and ancestor.pid != 1:
+        if ancestor.subreaper and ancestor.state != ZOMBIE:
+            return ancestor.pid
+        ancestor = get(s.tasks, ancestor.ppid)
+    return 1
+
+
 def live_tasks(s: State) -> list[Task]:
     """Tasks that are neither zombies nor the idle default init."""
     return [t for t in s.tasks if t.state != ZOMBIE and t.prog != DEFAULT_INIT]

@@ -12,6 +12,7 @@ from checker.props import builtin
 from checker.props.compile import compile_property
 
 Check = Callable[[State], str | None]
+StepCheck = Callable[[State, State], str | None]
 
 
 def task_name(scenario: ir.ScenarioIR, t: Task) -> str:
@@ -35,6 +36,7 @@ def where(scenario: ir.ScenarioIR, t: Task) -> str:
 class PropertySuite:
     scenario: ir.ScenarioIR
     state_checks: list[tuple[str, Check]] = field(default_factory=list)
+    step_checks: list[tuple[str, StepCheck]] = field(default_factory=list)
     terminal_checks: list[tuple[str, Check]] = field(default_factory=list)
     zombies: bool = False  # zombies_reaped: needs the whole graph
     names: tuple[str, ...] = ()  # every property checked, built-in and the file's own
@@ -45,6 +47,7 @@ class PropertySuite:
         checks = scenario.checks
         if "orphans_reparented" in checks:
             suite.state_checks.append(("orphans_reparented", builtin.orphans_reparented))
+            suite.step_checks.append(("orphans_reparented", builtin.orphans_go_to_the_reaper))
         for inv in scenario.invariants:
             suite.state_checks.append((inv.name, _predicate(inv)))
         if "no_deadlock" in checks:
