@@ -442,3 +442,9 @@ def test_orphans_reparented_catches_a_wrong_reaper(monkeypatch):
     assert prop.message == "pid 3 exited and its child 4 went to pid 1, not to pid 2"
     assert prop.trace is not None
     assert prop.trace.steps[-1].instr.text == "exit 0"  # type: ignore[union-attr]
+
+
+def test_an_any_range_too_large_to_enumerate_stops_the_search():
+    r = check("program main { x = any(0..100000000)\n assert x != 77777 }")
+    assert r.exit_code == EXIT_INCOMPLETE
+    assert r.stop is not None and "100,000,001 values" in r.stop

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from checker.engines.graph import reachable_meet
-from checker.kernel.model import Failure, Kernel, Pruned
+from checker.kernel.model import Failure, Kernel, Pruned, TooManyValues
 from checker.kernel.state import State, get
 from checker.lang.pyexpr import Unset
 from checker.props.builtin import zombie_mask
@@ -131,7 +131,12 @@ def explore(
         d = depth[head]
         if keep_graph:
             starts.append(len(targets))
-        succ = successors(s)
+        try:
+            succ = successors(s)
+        except TooManyValues as err:
+            ex.complete, ex.stop = False, str(err)
+            cut[head] = 1
+            break
         if max_depth and d >= max_depth and succ:
             # at the bound: not expanded (a state with no successor is still a
             # terminal state, judged below)

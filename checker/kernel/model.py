@@ -66,6 +66,20 @@ class Pruned(NamedTuple):
     pid: int
 
 
+ANY_LIMIT = 100_000  # values one `any` may take in the explicit explorer
+
+
+class TooManyValues(Exception):
+    """An `any(LO..HI)` with more values than the explicit explorer
+    enumerates: the search stops, incomplete."""
+
+    def __init__(self, text: str, count: int):
+        super().__init__(f"`{text}` has {count:,} values (the explicit explorer enumerates "
+                         f"at most {ANY_LIMIT:,})")
+        self.text = text
+        self.count = count
+
+
 class ModelError(Exception):
     """A mistake in the scenario that only exploration can find (reported
     like a static error, with the trace that found it)."""
@@ -405,6 +419,8 @@ class Kernel(ExitContext):
     def _any(self, s, i, t, prog, pc, L, instr, fns, record):
         M = s.mems[t.mm] if t.mm != NO_MM else ()
         lo, hi = fns[0](s, t, L, M), fns[1](s, t, L, M)
+        if hi - lo + 1 > ANY_LIMIT:
+            raise TooManyValues(instr.text, hi - lo + 1)
         return [
             (
                 self._store(s, i, t, prog, instr.next, L, instr.target, v),

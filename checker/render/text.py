@@ -64,10 +64,8 @@ def render_file(r: FileResult, traces: bool = True) -> str:
         if not r.outcomes:
             lines.append("    none (no terminal state)")
     for e in r.expectations:
-        if e.implicit and e.status == MET:
-            continue
-        if e.implicit and e.status == NOT_MET:
-            continue  # already shown with its property above
+        if e.implicit:
+            continue  # a violated property is shown above; undecided ones are summed up below
         mark = {MET: "met", NOT_MET: "NOT MET", UNDECIDED: "undecided"}[e.status]
         where = f" (line {e.line})" if e.line else ""
         shown_above = e.text.startswith("expect violation") and e.status == MET
