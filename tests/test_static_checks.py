@@ -1456,3 +1456,21 @@ def test_cli_reports_syntax_errors_with_exit_status_2(tmp_path):
     assert [(ln, c) for ln, c, _ in found] == [(2, 9), (4, 13)]
     assert found[0][2].startswith("unexpected `=`")
     assert "Traceback" not in res.stdout + res.stderr
+
+
+def test_constant_arithmetic_follows_c():
+    # found by review: constant folding had no overflow or division check
+    found = errs(
+        """
+        program main {
+            var x = 9223372036854775807 + 1
+            var z = 9223372036854775808
+            repeat 7 / 0 { skip }
+            y = 9223372036854775808
+        }
+        """
+    )
+    assert [(line, col) for line, col, _ in found] == [(2, 13), (3, 13), (4, 12), (5, 9)]
+    assert "integer overflow" in found[0][2]
+    assert "does not fit in 64 bits" in found[1][2] and "does not fit in 64 bits" in found[3][2]
+    assert "division by zero" in found[2][2]

@@ -149,6 +149,17 @@ CONFIG_INT_KEYS: dict[str, tuple[int, int]] = {
 }
 FAIRNESS = ("weak", "strong", "none")
 
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """A scenario's `config`, with the defaults of CONFIG_INT_KEYS."""
+
+    max_tasks: int = CONFIG_INT_KEYS["max_tasks"][0]
+    pid_max: int = CONFIG_INT_KEYS["pid_max"][0]
+    max_depth: int = CONFIG_INT_KEYS["max_depth"][0]
+    max_states: int = CONFIG_INT_KEYS["max_states"][0]
+    fairness: str = FAIRNESS[0]
+
 # faults { ... }: the calls whose error returns are explored, and whether the
 # checker can explore them yet.
 FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": False}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from checker.errors import Diagnostic, UserError
 from checker.lang import ast as A
+from checker.lang import ir
 from checker.lang.builtins import (
     ACTION,
     BOOL,
@@ -37,8 +38,10 @@ from checker.lang.builtins import (
     TASK_FIELDS,
     TUPLE,
     FuncSpec,
+    Settings,
 )
-from checker.lang.constants import CONSTANTS, STATE_NAMES
+from checker.lang.constants import CONSTANTS, LONG_MAX, LONG_MIN, STATE_NAMES
+from checker.lang.pyexpr import EvalError, compile_program_expr
 
 # ------------------------------------------------------------------ results
 
@@ -75,15 +78,6 @@ class ProgramInfo:
     body: tuple[A.Stmt, ...]  # without the var and handler declarations
     frame: Frame
     handlers: dict[str, HandlerInfo]
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    max_tasks: int = 16
-    pid_max: int = 32768
-    max_depth: int = 0
-    max_states: int = 0
-    fairness: str = "weak"
 
 
 @dataclass(slots=True)
@@ -131,63 +125,37 @@ def _merge(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str]
     return a & b
 
 
+def _const_ir(expr: A.Expr) -> ir.Expr | None:
+    """The IR of a constant expression, or None if it is not constant."""
+    if isinstance(expr, (A.IntLit, A.BoolLit)):
+        return ir.Const(expr.value)
+    if isinstance(expr, A.Name):
+        value = CONSTANTS.get(expr.name)
+        return ir.Const(value) if value is not None else None
+    if isinstance(expr, A.Unary):
+        inner = _const_ir(expr.operand)
+        return ir.Unary(expr.op, inner) if inner is not None else None
+    if isinstance(expr, A.Binary):
+        left, right = _const_ir(expr.left), _const_ir(expr.right)
+        if left is None or right is None:
+            return None
+        return ir.Binary(expr.op, left, right)
+    return None
+
+
 def const_value(expr: A.Expr) -> int | bool | None:
     """The value of a constant expression (literals, kernel constants and
-    arithmetic on them), or None if it is not constant."""
-    if isinstance(expr, A.IntLit):
-        return expr.value
-    if isinstance(expr, A.BoolLit):
-        return expr.value
-    if isinstance(expr, A.Name):
-        return CONSTANTS.get(expr.name)
-    if isinstance(expr, A.Unary):
-        v = const_value(expr.operand)
-        if v is None:
-            return None
-        return -v if expr.op == "-" else (not v)
-    if isinstance(expr, A.Binary):
-        a, b = const_value(expr.left), const_value(expr.right)
-        if a is None or b is None:
-            return None
-        op = expr.op
-        try:
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "/":
-                q = abs(a) // abs(b)
-                return q if (a >= 0) == (b >= 0) else -q
-            if op == "%":
-                r = abs(a) % abs(b)
-                return r if a >= 0 else -r
-            if op == "|":
-                return a | b
-            if op == "&":
-                return a & b
-            if op == "==":
-                return a == b
-            if op == "!=":
-                return a != b
-            if op == "<":
-                return a < b
-            if op == "<=":
-                return a <= b
-            if op == ">":
-                return a > b
-            if op == ">=":
-                return a >= b
-            if op == "&&":
-                return bool(a) and bool(b)
-            if op == "||":
-                return bool(a) or bool(b)
-            if op == "->":
-                return (not a) or bool(b)
-        except ZeroDivisionError:
-            return None
-    return None
+    arithmetic on them), or None if it is not constant. It is computed by
+    the same compiled code as at run time, so C's rules apply: an overflow or
+    a division by zero raises EvalError."""
+    code = _const_ir(expr)
+    if code is None:
+        return None
+    value = compile_program_expr(code, {})(None, None, (), ())
+    assert isinstance(value, (int, bool))
+    if not isinstance(value, bool) and not LONG_MIN <= value <= LONG_MAX:
+        raise EvalError(f"{value} does not fit in 64 bits")
+    return value
 
 
 def stmt_name(stmt: A.Stmt) -> str:
@@ -227,6 +195,15 @@ class _Checker:
 
     def unsupported(self, pos: A.Pos, what: str) -> None:
         self.error(pos, f"{what} is not supported yet")
+
+    def constant(self, expr: A.Expr) -> int | bool | None:
+        """const_value, with an arithmetic error reported here (the value is
+        then 0, so that the caller adds no second error)."""
+        try:
+            return const_value(expr)
+        except EvalError as err:
+            self.error(expr.pos, f"this constant expression fails: {err}")
+            return 0
 
     # -------------------------------------------------------------- driver
     def run(self) -> CheckedScenario:
@@ -380,7 +357,7 @@ class _Checker:
                 if stmt.name.name in CONSTANTS or stmt.name.name == "errno":
                     self.error(stmt.name.pos, f"`{stmt.name.name}` is a constant name")
                     continue
-                value = const_value(stmt.init)
+                value = self.constant(stmt.init)
                 if value is None:
                     self.error(
                         stmt.init.pos,
@@ -454,7 +431,7 @@ class _Checker:
                     choices = [*CONFIG_INT_KEYS, "fairness"]
                     self.error(entry.key.pos, f"unknown config key `{key}`{_suggest(key, choices)}")
                     continue
-                value = const_value(entry.value)
+                value = self.constant(entry.value)
                 if not isinstance(value, int) or isinstance(value, bool):
                     self.error(entry.value.pos, f"`{key}` must be a constant integer")
                     continue
@@ -554,7 +531,7 @@ class _Checker:
                     )
                     continue
                 for v, t in zip(row, types, strict=True):
-                    cv = const_value(v)
+                    cv = self.constant(v)
                     if cv is None:
                         self.error(v.pos, "an outcome is a constant (an integer or true/false)")
                     elif t in (INT, BOOL) and isinstance(cv, bool) != (t == BOOL):
@@ -607,10 +584,15 @@ class _Checker:
         if t is not None and t not in (BOOL, INT):
             self.error(expr.pos, f"expected a condition, found {_a(t)}")
 
+    def int_literal(self, expr: A.IntLit) -> str:
+        if not LONG_MIN <= expr.value <= LONG_MAX:
+            self.error(expr.pos, f"{expr.value} does not fit in 64 bits")
+        return INT
+
     def prop_expr(self, expr: A.Expr, bound: dict[str, A.Pos]) -> str | None:
         """Type of a property expression (None when an error was reported)."""
         if isinstance(expr, A.IntLit):
-            return INT
+            return self.int_literal(expr)
         if isinstance(expr, A.BoolLit):
             return BOOL
         if isinstance(expr, A.Name):
@@ -888,7 +870,7 @@ class _BodyChecker:
         if isinstance(s, A.AnyAssign):
             self.int_expr(s.lo, assigned)
             self.int_expr(s.hi, assigned)
-            lo, hi = const_value(s.lo), const_value(s.hi)
+            lo, hi = self.c.constant(s.lo), self.c.constant(s.hi)
             if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
                 c.error(s.pos, f"empty range any({lo}..{hi})")
             return assigned | {s.target.name}
@@ -939,10 +921,10 @@ class _BodyChecker:
         if isinstance(s, A.While):
             self.cond(s.cond, assigned)
             self.walk(s.body.stmts, assigned, True)
-            always = const_value(s.cond)
+            always = self.c.constant(s.cond)
             return None if always is True else assigned
         if isinstance(s, A.Repeat):
-            n = const_value(s.count)
+            n = self.c.constant(s.count)
             if not isinstance(n, int) or isinstance(n, bool):
                 self.expr(s.count, assigned)
                 c.error(
@@ -1036,7 +1018,7 @@ class _BodyChecker:
     def expr(self, e: A.Expr, assigned: frozenset[str], quiet_names: bool = False) -> str | None:
         c = self.c
         if isinstance(e, A.IntLit):
-            return INT
+            return c.int_literal(e)
         if isinstance(e, A.BoolLit):
             return BOOL
         if isinstance(e, A.Name):
@@ -1098,7 +1080,6 @@ __all__ = [
     "Frame",
     "HandlerInfo",
     "ProgramInfo",
-    "Settings",
     "VarInfo",
     "check",
     "const_value",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from checker.errors import Diagnostic
 from checker.lang.ast import Pos
-from checker.lang.check import Settings
+from checker.lang.builtins import Settings
 
 # ------------------------------------------------------------- expressions
 
