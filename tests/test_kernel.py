@@ -17,6 +17,7 @@ from checker.kernel.wait import (
     NOTHING,
     REAPED,
     SLEEP,
+    WaitCall,
     do_wait,
     status_record,
 )
@@ -44,9 +45,9 @@ class Ctx:
     keep_zombie_values = False
 
     def __init__(self, selections: dict[int, tuple[int, int]] | None = None):
-        self.selections = selections or {}
+        self.selections = {pid: WaitCall(*sel) for pid, sel in (selections or {}).items()}
 
-    def wait_selection(self, tx: Tx, waiter: Task) -> tuple[int, int] | None:
+    def wait_selection(self, tx: Tx, waiter: Task) -> WaitCall | None:
         return self.selections.get(waiter.pid)
 
     def snapshot(self, tx: Tx, t: Task) -> None:
@@ -549,3 +550,10 @@ def test_wait_arguments_are_c_ints():
         }
     """)
     assert r.exit_code == 0
+
+
+def test_an_empty_repeat_is_not_a_step():
+    # found by review: a fixed bound on silent steps rejected `repeat 20000 { }`
+    k = kernel("program main { repeat 20000 { }\n exit 0 }")
+    s = k.initial()
+    assert k.programs[0].code[s.tasks[1].pc].text == "exit 0"

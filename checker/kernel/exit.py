@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from checker.kernel import events as E
-from checker.kernel.state import NO_MM, RUNNING, SLEEPING, ZOMBIE, Task, Tx
+from checker.kernel.pids import eligible_pid
+from checker.kernel.state import (
+    INIT_PID,
+    NO_MM,
+    RUNNING,
+    SLEEPING,
+    ZOMBIE,
+    Task,
+    Tx,
+    other_threads,
+)
 from checker.lang.constants import SIGCHLD, WNOTHREAD
 
-INIT_PID = 1
+if TYPE_CHECKING:
+    from checker.kernel.wait import WaitCall
 
 
 class WaitSelection(Protocol):
-    def __call__(self, tx: Tx, waiter: Task) -> tuple[int, int] | None: ...
+    def __call__(self, tx: Tx, waiter: Task) -> WaitCall | None: ...
 
 
 class ExitContext(Protocol):
@@ -50,11 +61,13 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
             ev.append(E.Released(pid))
 
 
-def find_alive_thread(tx: Tx, task: Task) -> Task | None:
-    """kernel/exit.c find_alive_thread: a thread of the task's group that is
-    not exiting (leader first, then the others)."""
-    for t in tx.tasks:
-        if t.tgid == task.tgid and t.state != ZOMBIE and t.pid != task.pid:
+def find_alive_thread(tx: Tx, task: Task, exiting: int = 0) -> Task | None:
+    """kernel/exit.c find_alive_thread: the first thread of the task's group
+    that is not exiting (PF_EXITING): the exiting task itself is skipped, and
+    so is a zombie. Threads are taken in pid order, the model's stand-in for
+    the thread list (see other_threads)."""
+    for t in [task, *other_threads(tx.tasks, task)]:
+        if t.pid != exiting and t.state != ZOMBIE:
             return t
     return None
 
@@ -62,18 +75,16 @@ def find_alive_thread(tx: Tx, task: Task) -> Task | None:
 def find_new_reaper(tx: Tx, father: Task) -> int:
     """kernel/exit.c find_new_reaper: a live thread of the same group; else
     the nearest ancestor marked child_subreaper that has a live thread; else
-    the pid namespace's child_reaper (init). The kernel walks ancestors only
-    when `has_child_subreaper` is set, which is set on every descendant of a
-    subreaper (fork copies it, prctl propagates it), so walking always gives
-    the same answer."""
-    thread = find_alive_thread(tx, father)
+    the pid namespace's child_reaper (init). The kernel walks the ancestors
+    only when the exiting process has `has_child_subreaper`, a flag fork
+    copies to every descendant of a subreaper and prctl propagates to the
+    existing ones, so walking always gives the same answer."""
+    thread = find_alive_thread(tx, father, exiting=father.pid)
     if thread is not None:
         return thread.pid
     ancestor = tx.get(father.ppid)
     while ancestor is not None and ancestor.pid != INIT_PID:
         if ancestor.subreaper:
-            if ancestor.state != ZOMBIE:
-                return ancestor.pid
             alive = find_alive_thread(tx, ancestor)
             if alive is not None:
                 return alive.pid
@@ -107,7 +118,7 @@ def forget_original_parent(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event]
         if (
             not threaded
             and child.state == ZOMBIE
-            and not _has_threads(tx, child)
+            and not other_threads(tx.tasks, child)
             and do_notify_parent(tx, child, child.exit_signal, ctx, ev)
         ):
             released.append(cpid)
@@ -121,10 +132,6 @@ def forget_original_parent(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event]
         release_task(tx, cpid)
         if ev is not None:
             ev.append(E.Released(cpid))
-
-
-def _has_threads(tx: Tx, leader: Task) -> bool:
-    return any(t.tgid == leader.tgid and t.pid != leader.pid for t in tx.tasks)
 
 
 def do_notify_parent(
@@ -157,30 +164,15 @@ def wake_up_parent(
     for i, w in enumerate(tx.tasks):
         if w.tgid != parent.tgid or w.state != SLEEPING:
             continue
-        selection = ctx.wait_selection(tx, w)
-        if selection is None:
+        call = ctx.wait_selection(tx, w)
+        if call is None or not eligible_pid(call.upid, w.pgid, child):
             continue
-        upid, options = selection
-        if not _eligible_pid(upid, w, child):
-            continue
-        if options & WNOTHREAD and child.ppid != w.pid:
+        if call.options & WNOTHREAD and child.ppid != w.pid:
             continue
         tx.tasks[i] = w._replace(state=RUNNING)
         woken.append(w.pid)
     if woken and ev is not None:
         ev.append(E.Woke(tuple(woken)))
-
-
-def _eligible_pid(upid: int, waiter: Task, child: Task) -> bool:
-    """kernel/exit.c eligible_pid, with the pid types kernel_wait4 gives:
-    -1 any; > 0 that pid; 0 the waiter's process group; < -1 group -upid."""
-    if upid == -1:
-        return True
-    if upid > 0:
-        return child.pid == upid
-    if upid == 0:
-        return child.pgid == waiter.pgid
-    return child.pgid == -upid
 
 
 def release_task(tx: Tx, pid: int) -> Task:

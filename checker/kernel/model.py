@@ -23,6 +23,7 @@ from checker.kernel.exit import ExitContext, do_exit
 from checker.kernel.fork import copy_process
 from checker.kernel.state import (
     DEFAULT_INIT,
+    INIT_PID,
     NO_MM,
     RUNNING,
     SLEEPING,
@@ -32,23 +33,24 @@ from checker.kernel.state import (
     Tx,
     exited_status,
     new_task,
+    other_threads,
     ppid_of,
 )
 from checker.kernel.wait import (
+    ANY_CHILD,
     ERROR,
+    FAILED,
     NOTHING,
+    NOTHING_YET,
     REAPED,
     SLEEP,
+    WaitCall,
     do_wait,
-    failed_record,
-    nothing_record,
     status_record,
 )
 from checker.lang import ir
 from checker.lang.constants import EAGAIN, EINTR, WALL
-from checker.lang.pyexpr import EvalError, compile_program_expr, to_int32
-
-INIT_PID = 1
+from checker.lang.pyexpr import EvalError, compile_program_expr
 
 
 class Failure(NamedTuple):
@@ -251,10 +253,11 @@ class Kernel(ExitContext):
     def settle(
         self, prog: ir.ProgramIR, pc: int, L: tuple[object, ...]
     ) -> tuple[int, tuple[object, ...]]:
-        """Run the deterministic silent instructions (jumps, repeat counting)
-        up to the next visible instruction or `choose`."""
+        """Run the silent `repeat` counting up to the next visible instruction
+        or `choose`. It always ends: lowering leaves no jump to a jump, and a
+        silent cycle must pass a RepeatTest, whose counter only goes down."""
         code = prog.code
-        for _ in range(10_000):
+        while True:
             instr = code[pc]
             if isinstance(instr, ir.RepeatInit):
                 L = _set(L, instr.counter, instr.count)
@@ -268,11 +271,9 @@ class Kernel(ExitContext):
                 else:
                     L = _set(L, instr.counter, None)
                     pc = instr.exit_pc
-            elif isinstance(instr, ir.Jump):
-                pc = instr.target
             else:
+                assert not isinstance(instr, ir.Jump), "lowering resolves every jump"
                 return pc, L
-        raise ModelError(f"{prog.name}: a loop of `choose`/`repeat` with no statement in it")
 
     def _expand(
         self, prog: ir.ProgramIR, pc: int, L: tuple[object, ...], path: tuple[E.Chose, ...] = ()
@@ -513,25 +514,29 @@ class Kernel(ExitContext):
         name = instr.name
         M = s.mems[t.mm] if t.mm != NO_MM else ()
         if name in ("wait", "waitpid"):
-            if t.call:  # completing a call it was woken from: the arguments it made
-                upid, options = t.call
-            elif name == "waitpid":
-                # wait4(pid_t upid, int *, int options): C's 32-bit int arguments
-                upid = to_int32(fns[0](s, t, L, M))
-                options = fns[1](s, t, L, M) & 0xFFFFFFFF
-            else:
-                upid, options = -1, 0
-            return self._wait(s, i, t, prog, pc, L, instr, upid, options, record)
+            # completing a call it was woken from: the arguments it made
+            call = WaitCall(*t.call) if t.call else self._wait_call(t.prog, pc, s, t, L, M)
+            return self._wait(s, i, t, prog, pc, L, instr, call, record)
         if name == "set_subreaper":
             # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
             target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, subreaper=True)
             return [(target, [E.SubreaperSet()] if record else None)]
         raise ModelError(f"`{name}` has no semantics in this version")
 
-    def _wait(self, s, i, t, prog, pc, L, instr, upid, options, record):
+    def _wait_call(self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...],
+                   M: tuple[object, ...]) -> WaitCall:
+        """The arguments of the wait or waitpid at `pc`, evaluated."""
+        instr = self.programs[prog].code[pc]
+        assert isinstance(instr, ir.Syscall)
+        if instr.name == "wait":
+            return ANY_CHILD
+        fns = self.compiled[prog][pc]
+        return WaitCall.of(fns[0](s, t, L, M), fns[1](s, t, L, M))
+
+    def _wait(self, s, i, t, prog, pc, L, instr, call, record):
         """wait4 (wait.py): reap, return 0 (WNOHANG), fail, or go to sleep."""
         tx = Tx(s)
-        result = do_wait(tx, t, upid, options)
+        result = do_wait(tx, t, call.upid, call.options)
         if result.kind == REAPED:
             ev = [E.Reaped(result.pid, result.status)] if record else None
             me = tx.get(t.pid)  # its children list has lost the reaped child
@@ -543,7 +548,7 @@ class Kernel(ExitContext):
             return [(self._finish(tx, me, prog, instr.next, pL, call=()), ev)]
         if result.kind == NOTHING:
             target = self._store(
-                s, i, t, prog, instr.next, L, instr.target, nothing_record(), call=()
+                s, i, t, prog, instr.next, L, instr.target, NOTHING_YET, call=()
             )
             return [(target, [E.WaitNothing()] if record else None)]
         if result.kind == ERROR:
@@ -555,7 +560,7 @@ class Kernel(ExitContext):
                 instr.next,
                 L,
                 instr.target,
-                failed_record(),
+                FAILED,
                 errno=result.errno,
                 call=(),
             )
@@ -564,28 +569,27 @@ class Kernel(ExitContext):
         # do_wait: set_current_state(TASK_INTERRUPTIBLE); schedule(). The pc
         # stays on the wait (not on a `choose` that led to it), which runs
         # again after a wake-up.
-        call = () if self.stable_args[t.prog][pc] else (upid, options)
-        task = t._replace(state=SLEEPING, pc=pc, locals=L, call=call)
+        stored = () if self.stable_args[t.prog][pc] else tuple(call)
+        task = t._replace(state=SLEEPING, pc=pc, locals=L, call=stored)
         asleep = State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
         slept: list[E.Event] | None = [E.Slept(result.eligible)] if record else None
         out: list[tuple[Successor, list[E.Event] | None]] = [(asleep, slept)]
         if self.fault_wait:
             # faults { wait }: a signal arrives instead, with nothing to report
             target = self._store(
-                s, i, t, prog, instr.next, L, instr.target, failed_record(), errno=EINTR, call=()
+                s, i, t, prog, instr.next, L, instr.target, FAILED, errno=EINTR, call=()
             )
             out.append((target, [E.Failed(EINTR, "fault injected")] if record else None))
         return out
 
     # ------------------------------------------------------------- init
     def _init_can_reap(self, s: State, init: Task) -> bool:
-        for cpid in init.children:
-            for t in s.tasks:
-                if t.pid == cpid:
-                    if t.state == ZOMBIE:
-                        return True
-                    break
-        return False
+        """Whether the default init has a zombie child it can reap now: not a
+        group leader whose threads live (delay_group_leader)."""
+        return any(
+            t.ppid == INIT_PID and t.state == ZOMBIE and not other_threads(s.tasks, t)
+            for t in s.tasks
+        )
 
     def _init_reap(
         self, s: State, init: Task, record: bool
@@ -600,22 +604,18 @@ class Kernel(ExitContext):
         return [(tx.freeze(), [E.Reaped(result.pid, result.status)] if record else None)]
 
     # ------------------------------------------------------------- ExitContext
-    def wait_selection(self, tx: Tx, waiter: Task) -> tuple[int, int] | None:
-        """The (pid, options) a task sleeping in wait called it with: stored
-        with the task, or (when they cannot have changed) evaluated again."""
+    def wait_selection(self, tx: Tx, waiter: Task) -> WaitCall | None:
+        """The arguments of the wait a sleeping task called: stored with the
+        task, or (when they cannot have changed) evaluated again."""
         if waiter.call:
-            return waiter.call[0], waiter.call[1]
+            return WaitCall(*waiter.call)
         if waiter.prog == DEFAULT_INIT:
             return None
         instr = self.programs[waiter.prog].code[waiter.pc]
         if not isinstance(instr, ir.Syscall) or instr.name not in ("wait", "waitpid"):
             return None
-        if instr.name == "wait":
-            return (-1, 0)
-        fns = self.compiled[waiter.prog][waiter.pc]
         M = tx.mems[waiter.mm] if waiter.mm != NO_MM else ()
-        upid = to_int32(fns[0](tx, waiter, waiter.locals, M))
-        return upid, fns[1](tx, waiter, waiter.locals, M) & 0xFFFFFFFF
+        return self._wait_call(waiter.prog, waiter.pc, tx, waiter, waiter.locals, M)
 
     def snapshot(self, tx: Tx, task: Task) -> None:
         if task.ident >= 0 and tx.named[task.ident] == task.pid:

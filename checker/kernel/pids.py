@@ -1,4 +1,5 @@
-"""Pid numbers (kernel/pid.c alloc_pid)."""
+"""Pid numbers: their allocation (kernel/pid.c alloc_pid) and how a wait's
+pid argument selects children by them (kernel/exit.c eligible_pid)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,14 @@ def alloc_pid(tasks: Iterable[Task], last_pid: int, pid_max: int) -> int | None:
         if n not in used:
             return n
     return None
+
+
+def eligible_pid(upid: int, waiter_pgid: int, child: Task) -> bool:
+    """kernel/exit.c eligible_pid, with the pid types kernel_wait4 gives its
+    argument: -1 any child; > 0 that pid; 0 the waiter's process group (as it
+    was at the call); < -1 process group -upid."""
+    if upid == -1:
+        return True
+    if upid > 0:
+        return child.pid == upid
+    return child.pgid == (waiter_pgid if upid == 0 else -upid)

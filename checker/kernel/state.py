@@ -12,6 +12,7 @@ touch several (fork, exit, wait) go through `Tx`, a mutable working copy that
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from checker.lang.constants import SIGCHLD
@@ -25,6 +26,7 @@ ZOMBIE = "Z"  # EXIT_ZOMBIE
 
 NO_MM = -1
 DEFAULT_INIT = -1  # Task.prog of the built-in init (pid 1)
+INIT_PID = 1  # the init of the (only) pid namespace: the last-resort reaper
 
 
 class Task(NamedTuple):
@@ -86,8 +88,15 @@ def ppid_of(tasks: tuple[Task, ...], t: Task) -> int:
 
 
 def exited_status(code: int) -> int:
-    """Wait status of a normal exit (kernel/exit.c do_exit: (code & 0xff) << 8)."""
+    """Wait status of a normal exit: kernel/exit.c SYSCALL_DEFINE1(exit_group)
+    passes (error_code & 0xff) << 8 to do_group_exit."""
     return (code & 0xFF) << 8
+
+
+def other_threads(tasks: Sequence[Task], task: Task) -> list[Task]:
+    """The other tasks of `task`'s thread group, in pid order (the model's
+    stand-in for the thread list order, which is creation order)."""
+    return [t for t in tasks if t.tgid == task.tgid and t.pid != task.pid]
 
 
 class Tx:
@@ -103,9 +112,10 @@ class Tx:
         self.mm_changed = False
 
     def index(self, pid: int) -> int:
+        """Position of the task with this pid, or -1 (the list is sorted)."""
         for i, t in enumerate(self.tasks):
-            if t.pid == pid:
-                return i
+            if t.pid >= pid:
+                return i if t.pid == pid else -1
         return -1
 
     def get(self, pid: int) -> Task | None:

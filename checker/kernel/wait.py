@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from checker.kernel.exit import release_task
-from checker.kernel.state import ZOMBIE, Task, Tx
+from checker.kernel.pids import eligible_pid
+from checker.kernel.state import ZOMBIE, Task, Tx, other_threads
 from checker.lang.constants import (
     ECHILD,
     EINVAL,
@@ -21,6 +22,22 @@ from checker.lang.constants import (
 )
 
 REAPED, NOTHING, ERROR, SLEEP = "reaped", "nothing", "error", "sleep"
+
+
+class WaitCall(NamedTuple):
+    """The arguments of one wait4 call, as the kernel holds them for the
+    whole call (kernel_wait4 fixes wo_pid and wo_flags)."""
+
+    upid: int
+    options: int
+
+    @classmethod
+    def of(cls, pid: int, options: int) -> WaitCall:
+        """wait4(pid_t upid, int *, int options): C's 32-bit int arguments."""
+        return cls(((pid + 2**31) % 2**32) - 2**31, options & 0xFFFFFFFF)
+
+
+ANY_CHILD = WaitCall(-1, 0)  # wait(): wait4(-1, &status, 0, NULL)
 
 
 class WaitResult(NamedTuple):
@@ -53,9 +70,10 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
     elif upid > 0 and tx.get(upid) is None:
         # __do_wait: no task has this pid -> ECHILD at once
         return WaitResult(ERROR, errno=ECHILD)
+    pgid = waiter.pgid
 
     eligible: list[int] = []
-    for child in _scan(tx, waiter, upid, options):
+    for child in _scan(tx, waiter, upid, options, pgid):
         # wait_consider_task -> eligible_child: without __WALL, a child whose
         # exit signal is not SIGCHLD (a "clone child") is seen only with
         # __WCLONE, and the others only without it.
@@ -63,7 +81,7 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
             continue
         # a zombie that is not a group leader with live threads
         # (delay_group_leader) is reaped: wait_task_zombie -> release_task
-        if child.state == ZOMBIE and not _delayed_leader(tx, child):
+        if child.state == ZOMBIE and not other_threads(tx.tasks, child):
             release_task(tx, child.pid)
             return WaitResult(REAPED, pid=child.pid, status=child.xstatus)
         # anything else counts as something to wait for (notask_error = 0)
@@ -76,7 +94,7 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
     return WaitResult(SLEEP, eligible=tuple(eligible))
 
 
-def _scan(tx: Tx, waiter: Task, upid: int, options: int) -> list[Task]:
+def _scan(tx: Tx, waiter: Task, upid: int, options: int, pgid: int) -> list[Task]:
     """The children wait considers, in the order it considers them."""
     if upid > 0:
         # do_wait_pid: the process with that tgid, if it is a child of the
@@ -92,32 +110,36 @@ def _scan(tx: Tx, waiter: Task, upid: int, options: int) -> list[Task]:
         return []
     # __do_wait: the caller's thread first, then the others of its group in
     # thread-list order (unless __WNOTHREAD); each one's children in list order
-    threads = [waiter]
-    if not options & WNOTHREAD:
-        threads += [t for t in tx.tasks if t.tgid == waiter.tgid and t.pid != waiter.pid]
+    threads = [waiter] if options & WNOTHREAD else [waiter, *other_threads(tx.tasks, waiter)]
     out = []
     for thread in threads:
         for cpid in thread.children:
             child = tx.get(cpid)
-            if child is None:
-                continue
-            if upid != -1:
-                pgid = waiter.pgid if upid == 0 else -upid
-                if child.pgid != pgid:  # eligible_pid for PIDTYPE_PGID
-                    continue
-            out.append(child)
+            if child is not None and eligible_pid(upid, pgid, child):
+                out.append(child)
     return out
 
 
-def _delayed_leader(tx: Tx, leader: Task) -> bool:
-    """kernel/exit.c delay_group_leader: a zombie leader whose threads live."""
-    return any(t.tgid == leader.pid and t.pid != leader.pid for t in tx.tasks)
+class Status(NamedTuple):
+    """A status record, what wait returns to the program (the fields of
+    builtins.STATUS_FIELDS, in that order)."""
+
+    pid: int
+    exited: bool
+    code: int
+    signaled: bool
+    signal: int
+    stopped: bool
+    continued: bool
 
 
-def status_record(pid: int, status: int) -> tuple[int, bool, int, bool, int, bool, bool]:
-    """A status record (W.pid, W.exited, W.code, W.signaled, W.signal,
-    W.stopped, W.continued) from a wait status, decoded as the W* macros of
-    <sys/wait.h> do."""
+FAILED = Status(-1, False, 0, False, 0, False, False)  # W.pid == -1, errno set
+NOTHING_YET = Status(0, False, 0, False, 0, False, False)  # WNOHANG, nothing to report
+
+
+def status_record(pid: int, status: int) -> Status:
+    """The status record of a reported child, its wait status decoded as the
+    W* macros of <sys/wait.h> do."""
     low = status & 0x7F
     exited = low == 0
     stopped = (status & 0xFF) == 0x7F
@@ -125,14 +147,4 @@ def status_record(pid: int, status: int) -> tuple[int, bool, int, bool, int, boo
     signaled = not exited and not stopped and not continued
     code = (status >> 8) & 0xFF if exited else 0
     signal = low if signaled else ((status >> 8) & 0xFF if stopped else 0)
-    return (pid, exited, code, signaled, signal, stopped, continued)
-
-
-def failed_record() -> tuple[int, bool, int, bool, int, bool, bool]:
-    """What wait returns when it fails: W.pid == -1, every flag false."""
-    return (-1, False, 0, False, 0, False, False)
-
-
-def nothing_record() -> tuple[int, bool, int, bool, int, bool, bool]:
-    """WNOHANG with children but none to report: W.pid == 0, every flag false."""
-    return (0, False, 0, False, 0, False, False)
+    return Status(pid, exited, code, signaled, signal, stopped, continued)

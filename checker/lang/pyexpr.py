@@ -48,11 +48,6 @@ def _mod(a: int, b: int) -> int:
     return r if a >= 0 else -r
 
 
-def to_int32(v: int) -> int:
-    """An integer as C's 32-bit `int` (or `pid_t`) argument sees it."""
-    return ((v + 2**31) % 2**32) - 2**31
-
-
 def _need(v: object, what: str) -> object:
     if v is None:
         raise Unset(what)
