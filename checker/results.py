@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from checker.errors import Diagnostic
 from checker.kernel import events as E
-from checker.kernel.model import Failure, Kernel, Successor
+from checker.kernel.model import Failure, Kernel
 from checker.kernel.state import State
+from checker.kernel.wait import Status
 from checker.lang import ir
 
 # exit statuses of `forkcheck check` (LANGUAGE.md), most severe first
@@ -70,6 +71,7 @@ class ExpectationResult:
     detail: str = ""
     trace: Trace | None = None
     implicit: bool = False  # "every checked property holds", not written in the file
+    kind: str = ""  # the `expect` form (pass, violation, outcomes, ...), or "holds"
 
 
 @dataclass
@@ -135,5 +137,52 @@ def build_trace(
     return Trace(prop, message, path[0], steps)
 
 
-def successor_state(target: Successor) -> State | None:
-    return target if isinstance(target, State) else None
+# ------------------------------------------------------------------ values
+
+UNSET = "unset"  # an observed value the state does not have
+
+
+def value_sort_key(values: tuple[object, ...]) -> tuple[tuple[int, object], ...]:
+    out: list[tuple[int, object]] = []
+    for v in values:
+        if isinstance(v, bool):
+            out.append((1, int(v)))
+        elif isinstance(v, int):
+            out.append((0, v))
+        else:
+            out.append((2, str(v)))
+    return tuple(out)
+
+
+def show_value(v: object) -> str:
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, Status):
+        pid, exited, code, signaled, sig, stopped, cont = v
+        if pid <= 0:
+            return f"(pid={pid})"
+        what = (
+            f"exited {code}"
+            if exited
+            else f"signaled {sig}"
+            if signaled
+            else f"stopped {sig}"
+            if stopped
+            else "continued"
+            if cont
+            else ""
+        )
+        return f"(pid={pid}, {what})"
+    return str(v)
+
+
+def show_values(values: tuple[object, ...]) -> str:
+    if len(values) == 1:
+        return show_value(values[0])
+    return "(" + ", ".join(show_value(v) for v in values) + ")"
+
+
+def show_value_set(values: set[tuple[object, ...]]) -> str:
+    return "{" + ", ".join(show_values(v) for v in sorted(values, key=value_sort_key)) + "}"

@@ -33,6 +33,7 @@ from checker.results import (
     NOT_MET,
     UNDECIDED,
     UNKNOWN,
+    UNSET,
     VIOLATED,
     ExpectationResult,
     FileResult,
@@ -40,6 +41,9 @@ from checker.results import (
     PropertyResult,
     Trace,
     build_trace,
+    show_value_set,
+    show_values,
+    value_sort_key,
 )
 
 
@@ -182,7 +186,7 @@ def _judge(
             counts[tuple(_value_or_unset(fn, s) for fn in fns)] += 1
         result.outcomes = [
             Outcome(values, n)
-            for values, n in sorted(counts.items(), key=lambda kv: _sort_key(kv[0]))
+            for values, n in sorted(counts.items(), key=lambda kv: value_sort_key(kv[0]))
         ]
         if not terminals:
             reason = (
@@ -200,9 +204,9 @@ def _judge(
             )
 
     for exp in scenario.expects:
-        result.expectations.append(
-            _expectation(result, exp, by_name, ex, terminals, trace_to, scenario)
-        )
+        judged = _expectation(result, exp, by_name, ex, terminals, trace_to, scenario)
+        judged.kind = exp.kind
+        result.expectations.append(judged)
     # every checked property no `expect violation` names must hold
     for prop in result.properties:
         if prop.expected:
@@ -210,7 +214,9 @@ def _judge(
         status = {HOLDS: MET, VIOLATED: NOT_MET, UNKNOWN: UNDECIDED}[prop.status]
         detail = prop.message if prop.status == VIOLATED else ""
         result.expectations.append(
-            ExpectationResult(f"{prop.name} holds", 0, status, detail, prop.trace, implicit=True)
+            ExpectationResult(
+                f"{prop.name} holds", 0, status, detail, prop.trace, implicit=True, kind="holds"
+            )
         )
 
     statuses = {e.status for e in result.expectations}
@@ -273,25 +279,25 @@ def _expectation(
         seen = set(results)
         wanted = set(exp.values)
         extra = [v for v in results if v not in wanted]
-        missing = sorted(wanted - seen, key=_sort_key)
+        missing = sorted(wanted - seen, key=value_sort_key)
         if extra:
             first = results.index(extra[0])
-            detail = (
-                f"outcome {_show(extra[0])} is reachable but not expected (seen: {_show_set(seen)})"
-            )
+            detail = f"outcome {show_values(extra[0])} is reachable but not expected (seen: {show_value_set(seen)})"
             return ExpectationResult(
                 exp.text, line, NOT_MET, detail, trace_to(ex.terminals[first], exp.text, detail)
             )
         if not complete:
-            return ExpectationResult(exp.text, line, UNDECIDED, f"seen so far: {_show_set(seen)}")
+            return ExpectationResult(
+                exp.text, line, UNDECIDED, f"seen so far: {show_value_set(seen)}"
+            )
         if missing:
             detail = (
                 none_note
-                or f"expected but never reached: {_show_set(set(missing))} "
-                f"(seen: {_show_set(seen)})"
+                or f"expected but never reached: {show_value_set(set(missing))} "
+                f"(seen: {show_value_set(seen)})"
             )
             return ExpectationResult(exp.text, line, NOT_MET, detail)
-        return ExpectationResult(exp.text, line, MET, f"seen: {_show_set(seen)}")
+        return ExpectationResult(exp.text, line, MET, f"seen: {show_value_set(seen)}")
 
     truth = [bool(r[0]) for r in results]
     if exp.kind == "sometimes":
@@ -324,11 +330,6 @@ def _expectation(
     return ExpectationResult(exp.text, line, MET)
 
 
-# ------------------------------------------------------------------ values
-
-UNSET = "unset"
-
-
 def _value_or_unset(fn: Callable[[State], object], s: State) -> object:
     try:
         return fn(s)
@@ -336,50 +337,4 @@ def _value_or_unset(fn: Callable[[State], object], s: State) -> object:
         return UNSET
 
 
-def _sort_key(values: tuple[object, ...]) -> tuple[tuple[int, object], ...]:
-    out: list[tuple[int, object]] = []
-    for v in values:
-        if isinstance(v, bool):
-            out.append((1, int(v)))
-        elif isinstance(v, int):
-            out.append((0, v))
-        else:
-            out.append((2, str(v)))
-    return tuple(out)
-
-
-def show_value(v: object) -> str:
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, tuple) and len(v) == 7:  # a status record
-        pid, exited, code, signaled, sig, stopped, cont = v
-        if pid <= 0:
-            return f"(pid={pid})"
-        what = (
-            f"exited {code}"
-            if exited
-            else f"signaled {sig}"
-            if signaled
-            else f"stopped {sig}"
-            if stopped
-            else "continued"
-            if cont
-            else ""
-        )
-        return f"(pid={pid}, {what})"
-    return str(v)
-
-
-def _show(values: tuple[object, ...]) -> str:
-    if len(values) == 1:
-        return show_value(values[0])
-    return "(" + ", ".join(show_value(v) for v in values) + ")"
-
-
-def _show_set(values: set[tuple[object, ...]]) -> str:
-    return "{" + ", ".join(_show(v) for v in sorted(values, key=_sort_key)) + "}"
-
-
-__all__ = ["EXIT_OK", "Options", "check_file", "check_text", "show_value"]
+__all__ = ["EXIT_OK", "Options", "check_file", "check_text"]

@@ -76,8 +76,10 @@ class TooManyValues(Exception):
     enumerates: the search stops, incomplete."""
 
     def __init__(self, text: str, count: int):
-        super().__init__(f"`{text}` has {count:,} values (the explicit explorer enumerates "
-                         f"at most {ANY_LIMIT:,})")
+        super().__init__(
+            f"`{text}` has {count:,} values (the explicit explorer enumerates "
+            f"at most {ANY_LIMIT:,})"
+        )
         self.text = text
         self.count = count
 
@@ -523,8 +525,9 @@ class Kernel(ExitContext):
             return [(target, [E.SubreaperSet()] if record else None)]
         raise ModelError(f"`{name}` has no semantics in this version")
 
-    def _wait_call(self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...],
-                   M: tuple[object, ...]) -> WaitCall:
+    def _wait_call(
+        self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...], M: tuple[object, ...]
+    ) -> WaitCall:
         """The arguments of the wait or waitpid at `pc`, evaluated."""
         instr = self.programs[prog].code[pc]
         assert isinstance(instr, ir.Syscall)
@@ -547,9 +550,7 @@ class Kernel(ExitContext):
             tx.put(me)
             return [(self._finish(tx, me, prog, instr.next, pL, call=()), ev)]
         if result.kind == NOTHING:
-            target = self._store(
-                s, i, t, prog, instr.next, L, instr.target, NOTHING_YET, call=()
-            )
+            target = self._store(s, i, t, prog, instr.next, L, instr.target, NOTHING_YET, call=())
             return [(target, [E.WaitNothing()] if record else None)]
         if result.kind == ERROR:
             target = self._store(

@@ -160,6 +160,7 @@ class Settings:
     max_states: int = CONFIG_INT_KEYS["max_states"][0]
     fairness: str = FAIRNESS[0]
 
+
 # faults { ... }: the calls whose error returns are explored, and whether the
 # checker can explore them yet.
 FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": False}

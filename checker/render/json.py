@@ -8,17 +8,15 @@ from typing import Any
 from checker import __version__
 from checker.errors import Diagnostic
 from checker.kernel.state import DEFAULT_INIT, State, ppid_of
-from checker.lang.builtins import STATUS_FIELDS
+from checker.kernel.wait import Status
 from checker.render.text import describe, step_line
-from checker.results import FileResult, Trace, most_severe
-
-STATE_WORDS = {"R": "RUNNING", "S": "SLEEPING", "D": "DISK_SLEEP", "T": "STOPPED", "Z": "ZOMBIE"}
+from checker.results import UNSET, FileResult, Trace, most_severe
 
 
 def value_json(v: object) -> Any:
-    if isinstance(v, tuple) and len(v) == len(STATUS_FIELDS):
-        return dict(zip(STATUS_FIELDS, v, strict=True))
-    if v == "unset":
+    if isinstance(v, Status):
+        return v._asdict()
+    if v == UNSET:
         return None
     return v
 
@@ -94,9 +92,7 @@ def file_json(r: FileResult) -> dict[str, Any]:
                 "detail": e.detail or None,
                 "implicit": e.implicit,
                 "trace": trace_json(e.trace, progs)
-                if e.trace is not None
-                and not e.text.startswith(("expect violation", "expect pass"))
-                and not e.implicit
+                if e.trace is not None and e.kind in ("outcomes", "never", "always")
                 else None,
             }
             for e in r.expectations

@@ -15,8 +15,12 @@ from checker.results import (
     FileResult,
     Trace,
     TraceStep,
+    show_value,
 )
-from checker.runner import show_value
+
+# expectations whose failure has a trace of its own (a violation's trace is
+# shown with its property)
+_TRACED = ("outcomes", "never", "always")
 
 
 def figures(r: FileResult) -> str:
@@ -68,16 +72,10 @@ def render_file(r: FileResult, traces: bool = True) -> str:
             continue  # a violated property is shown above; undecided ones are summed up below
         mark = {MET: "met", NOT_MET: "NOT MET", UNDECIDED: "undecided"}[e.status]
         where = f" (line {e.line})" if e.line else ""
-        shown_above = e.text.startswith("expect violation") and e.status == MET
+        shown_above = e.kind == "violation" and e.status == MET
         detail = f": {e.detail}" if e.detail and not shown_above else ""
         lines.append(f"  {e.text}{where}: {mark}{detail}")
-        if (
-            traces
-            and e.trace is not None
-            and e.status == NOT_MET
-            and e.text.startswith("expect ")
-            and not e.text.startswith("expect violation")
-        ):
+        if traces and e.trace is not None and e.status == NOT_MET and e.kind in _TRACED:
             lines += ["    " + x for x in render_trace(e.trace, programs).splitlines()]
     undecided = [e for e in r.expectations if e.implicit and e.status == UNDECIDED]
     if undecided:
