@@ -7,8 +7,7 @@ found is a shortest counterexample. Successors come in a fixed order (tasks
 by pid, branches in source order), so a run is deterministic.
 
 `zombies_reaped` needs the whole graph: the edges are kept in two flat
-arrays and analysed once exploration ends (graph.reachable_meet). A failing
-step (`assert`) ends a real path; a pruned one (`assume`) discards its path.
+arrays and handed to checker/props/zombies.py once exploration ends.
 """
 
 from __future__ import annotations
@@ -18,12 +17,11 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checker.engines.graph import reachable_meet
 from checker.kernel.model import Failure, Kernel, Pruned, TooManyValues
-from checker.kernel.state import State, get
+from checker.kernel.state import State
 from checker.lang.pyexpr import Unset
-from checker.props.builtin import zombie_mask
-from checker.props.suite import PropertySuite, task_name
+from checker.props.suite import PropertySuite
+from checker.props.zombies import first_stuck_zombie
 
 DEFAULT_MAX_STATES = 2_000_000
 
@@ -64,7 +62,7 @@ class Exploration:
 
     @property
     def max_depth(self) -> int:
-        return max(self.depth) if len(self.depth) else 0
+        return self.depth[-1]  # breadth-first: the last state stored is a deepest one
 
     def path(self, index: int) -> list[int]:
         """State indices from the initial state to `index`."""
@@ -198,48 +196,8 @@ def explore(
             starts.append(len(targets))
             cut[len(starts) - 1] = 1
         starts.append(len(targets))
-        _check_zombies(ex, suite, starts, targets, cut, fails, moves)
+        found = first_stuck_zombie(suite.scenario, ex.states, starts, targets, cut, fails, moves)
+        if found is not None:
+            ex.violations["zombies_reaped"] = Violation("zombies_reaped", found[1], found[0])
     ex.seconds = time.perf_counter() - started
     return ex
-
-
-def _check_zombies(
-    ex: Exploration,
-    suite: PropertySuite,
-    starts: array,
-    targets: array,
-    cut: bytearray,
-    fails: bytearray,
-    moves: bytearray,
-) -> None:
-    """zombies_reaped: a state violates it when one of its zombies stays a
-    zombie on every continuation (docs/language.md):
-    - a path cut by a failed `assert` is a real execution up to the failure:
-      a reaping on it counts, and a state from which every path fails is
-      left to `assertions` rather than reported again;
-    - a path cut by `assume` is discarded: it neither reaps nor is judged;
-    - a path a bound cut off may still reap: nothing is claimed about it."""
-    states = ex.states
-    values = [0 if cut[i] else zombie_mask(s) for i, s in enumerate(states)]
-    ends = [
-        1 if cut[i] or (starts[i] == starts[i + 1] and not moves[i]) else 0
-        for i in range(len(states))
-    ]
-    result = reachable_meet(starts, targets, values, ends, fails)
-    for i, (mask, executes) in enumerate(result):  # BFS order: the first is a shortest one
-        if not mask or not executes:
-            continue
-        s = states[i]
-        pid = (mask & -mask).bit_length() - 1
-        zombie = get(s.tasks, pid)
-        assert zombie is not None
-        parent = get(s.tasks, zombie.ppid)
-        who = task_name(suite.scenario, parent) if parent else f"pid {zombie.ppid}"
-        how = "the run ends here" if ends[i] else "no continuation reaps it"
-        ex.violations["zombies_reaped"] = Violation(
-            "zombies_reaped",
-            f"{task_name(suite.scenario, zombie)} is a zombie that can never be reaped "
-            f"({how}): neither its parent, {who}, nor a reaper that adopts it waits for it",
-            i,
-        )
-        return

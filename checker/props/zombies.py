@@ -1,9 +1,61 @@
-"""Graph algorithms on the explored state graph (stored as flat arrays)."""
+"""zombies_reaped: in every reachable state, every zombie can still be reaped
+by some continuation (LANGUAGE.md). It needs the whole state graph, which the
+explicit engine hands over as flat arrays once it has explored it."""
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+
+from checker.kernel.state import State, get
+from checker.lang import ir
+from checker.props.builtin import zombie_mask
+from checker.props.suite import task_name
+
+
+def first_stuck_zombie(
+    scenario: ir.ScenarioIR,
+    states: Sequence[State],
+    starts: Sequence[int],
+    targets: Sequence[int],
+    cut: Sequence[int],
+    fails: Sequence[int],
+    moves: Sequence[int],
+) -> tuple[int, str] | None:
+    """The first state (in BFS order: one with a shortest path) with a zombie
+    that stays a zombie on every continuation, and what to say about it.
+
+    Which paths count (docs/language.md):
+    - a path cut by a failed `assert` is a real execution up to the failure:
+      a reaping on it counts, and a state from which every path fails is
+      left to `assertions` rather than reported again;
+    - a path cut by `assume` is discarded: it neither reaps nor is judged;
+    - a path a bound cut off may still reap: nothing is claimed about it.
+
+    `cut[i]`: a bound stopped state i's expansion; `fails[i]`: one of its
+    steps fails; `moves[i]`: it had some successor (a failing or pruned one
+    included); its edges are targets[starts[i]:starts[i + 1]].
+    """
+    values = [0 if cut[i] else zombie_mask(s) for i, s in enumerate(states)]
+    ends = [
+        1 if cut[i] or (starts[i] == starts[i + 1] and not moves[i]) else 0
+        for i in range(len(states))
+    ]
+    for i, (mask, executes) in enumerate(reachable_meet(starts, targets, values, ends, fails)):
+        if not mask or not executes:
+            continue
+        s = states[i]
+        pid = (mask & -mask).bit_length() - 1
+        zombie = get(s.tasks, pid)
+        assert zombie is not None
+        parent = get(s.tasks, zombie.ppid)
+        who = task_name(scenario, parent) if parent else f"pid {zombie.ppid}"
+        how = "the run ends here" if ends[i] else "no continuation reaps it"
+        return i, (
+            f"{task_name(scenario, zombie)} is a zombie that can never be reaped ({how}): "
+            f"neither its parent, {who}, nor a reaper that adopts it waits for it"
+        )
+    return None
 
 
 def reachable_meet(
