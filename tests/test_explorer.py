@@ -342,7 +342,7 @@ def test_prog_x_keeps_the_last_values_after_the_task_is_reaped():
     assert check(text).exit_code == EXIT_OK
 
 
-def test_engine_api_counts_match_the_runner():
+def test_the_engine_api_gives_the_hand_computed_counts():
     sc = scenario("program main { c = fork { exit 1 }\n w = wait()\n exit 0 }")
     ex = explore(Kernel(sc), PropertySuite.build(sc))
     assert (len(ex.states), ex.transitions, ex.max_depth) == (7, 7, 5)

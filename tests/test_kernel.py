@@ -557,3 +557,24 @@ def test_an_empty_repeat_is_not_a_step():
     k = kernel("program main { repeat 20000 { }\n exit 0 }")
     s = k.initial()
     assert k.programs[0].code[s.tasks[1].pc].text == "exit 0"
+
+
+def test_a_subreaper_whose_leader_exited_adopts_through_a_live_thread():
+    # find_new_reaper -> find_alive_thread(reaper): the ancestor subreaper's
+    # leader (2) is a zombie, its thread 5 lives; 4 exits, 6 goes to 5. The
+    # model and the orphans_reparented oracle must agree (found by review).
+    from checker.props.builtin import orphans_go_to_the_reaper
+
+    tasks = (
+        init((2,)),
+        task(2, children=(3,), subreaper=True, state=ZOMBIE),
+        task(3, ppid=2, children=(4,)),
+        task(4, ppid=3, children=(6,)),
+        task(5, ppid=1, tgid=2),
+        task(6, ppid=4),
+    )
+    tx = tx_of(*tasks)
+    assert find_new_reaper(tx, tx.get(4)) == 5  # type: ignore[arg-type]
+    before = tx.freeze()
+    do_exit(tx, 4, 0, Ctx(), None)
+    assert orphans_go_to_the_reaper(before, tx.freeze()) is None

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 
 class Chose(NamedTuple):
-    """A `choose` branch was taken (1-based), or an `any` value picked."""
+    """A `choose` branch was taken (1-based)."""
 
     branch: int
     line: int

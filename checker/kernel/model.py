@@ -32,6 +32,7 @@ from checker.kernel.state import (
     Task,
     Tx,
     exited_status,
+    image_name,
     new_task,
     other_threads,
     ppid_of,
@@ -158,6 +159,7 @@ class Kernel(ExitContext):
     def __init__(self, scenario: ir.ScenarioIR):
         self.scenario = scenario
         self.programs = scenario.programs
+        self.program_names = tuple(p.name for p in scenario.programs)
         settings = scenario.settings
         self.max_tasks = settings.max_tasks
         self.pid_max = settings.pid_max
@@ -304,7 +306,7 @@ class Kernel(ExitContext):
         """Every successor of `s` with what the step did, for traces."""
         out = []
         for i, t in enumerate(s.tasks):
-            name = "init" if t.prog == DEFAULT_INIT else self.programs[t.prog].name
+            name = image_name(t, self.program_names)
             for instr, target, ev in self.task_steps(s, i, t, True):
                 out.append(Step(t.pid, name, instr, tuple(ev or ()), target))
         return out

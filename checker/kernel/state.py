@@ -93,6 +93,11 @@ def exited_status(code: int) -> int:
     return (code & 0xFF) << 8
 
 
+def image_name(t: Task, programs: Sequence[str]) -> str:
+    """The name of the program image a task runs (`init` for the default init)."""
+    return "init" if t.prog == DEFAULT_INIT else programs[t.prog]
+
+
 def other_threads(tasks: Sequence[Task], task: Task) -> list[Task]:
     """The other tasks of `task`'s thread group, in pid order (the model's
     stand-in for the thread list order, which is creation order)."""

@@ -38,59 +38,47 @@ class FuncSpec:
     default: tuple[int, ...] = ()
 
 
-def _f(
-    name: str,
-    params: tuple[str, ...],
-    returns: str | None,
-    effect: str,
-    supported: bool,
-    optional: int = 0,
-    default: tuple[int, ...] = (),
-) -> FuncSpec:
-    return FuncSpec(name, params, returns, effect, supported, optional, default)
-
-
 FUNCTIONS: dict[str, FuncSpec] = {
     f.name: f
     for f in (
         # process lifecycle
-        _f("wait", (), STATUS, "syscall", True),
-        _f("waitpid", ("int", "int"), STATUS, "syscall", True, optional=1, default=(0,)),
-        _f("set_subreaper", (), INT, "syscall", True),
-        _f("getpid", (), INT, "query", True),
-        _f("getppid", (), INT, "query", True),
-        _f("gettid", (), INT, "query", True),
+        FuncSpec("wait", (), STATUS, "syscall", True),
+        FuncSpec("waitpid", ("int", "int"), STATUS, "syscall", True, optional=1, default=(0,)),
+        FuncSpec("set_subreaper", (), INT, "syscall", True),
+        FuncSpec("getpid", (), INT, "query", True),
+        FuncSpec("getppid", (), INT, "query", True),
+        FuncSpec("gettid", (), INT, "query", True),
         # signals
-        _f("kill", ("int", "int"), INT, "syscall", False),
-        _f("raise", ("int",), INT, "syscall", False),
-        _f("signal", ("int", "action"), INT, "syscall", False),
-        _f("sigaction", ("int", "action", "int"), INT, "syscall", False),
-        _f("sigprocmask", ("int", "sigset"), INT, "syscall", False),
-        _f("sigsuspend", ("sigset",), INT, "syscall", False),
-        _f("pause", (), INT, "syscall", False),
+        FuncSpec("kill", ("int", "int"), INT, "syscall", False),
+        FuncSpec("raise", ("int",), INT, "syscall", False),
+        FuncSpec("signal", ("int", "action"), INT, "syscall", False),
+        FuncSpec("sigaction", ("int", "action", "int"), INT, "syscall", False),
+        FuncSpec("sigprocmask", ("int", "sigset"), INT, "syscall", False),
+        FuncSpec("sigsuspend", ("sigset",), INT, "syscall", False),
+        FuncSpec("pause", (), INT, "syscall", False),
         # threads
-        _f("join", ("int",), INT, "syscall", False),
+        FuncSpec("join", ("int",), INT, "syscall", False),
         # kernel context
-        _f("kthread_create", ("program",), INT, "kernel", False),
-        _f("kthread_run", ("program",), INT, "kernel", False),
-        _f("kthread_stop", ("int",), INT, "kernel", False),
-        _f("kthread_should_stop", (), BOOL, "kernel", False),
-        _f("set_current_state", ("int",), None, "kernel", False),
-        _f("__set_current_state", ("int",), None, "kernel", False),
-        _f("schedule", (), None, "kernel", False),
-        _f("wake_up_process", ("int",), INT, "kernel", False),
-        _f("add_wait_queue", ("name",), None, "kernel", False),
-        _f("remove_wait_queue", ("name",), None, "kernel", False),
-        _f("prepare_to_wait", ("name", "int"), None, "kernel", False),
-        _f("finish_wait", ("name",), None, "kernel", False),
-        _f("wait_event", ("name", "cond"), None, "kernel", False),
-        _f("wait_event_interruptible", ("name", "cond"), INT, "kernel", False),
-        _f("wake_up", ("name",), None, "kernel", False),
-        _f("wake_up_all", ("name",), None, "kernel", False),
-        _f("spin_lock", ("name",), None, "kernel", False),
-        _f("spin_unlock", ("name",), None, "kernel", False),
-        _f("mutex_lock", ("name",), None, "kernel", False),
-        _f("mutex_unlock", ("name",), None, "kernel", False),
+        FuncSpec("kthread_create", ("program",), INT, "kernel", False),
+        FuncSpec("kthread_run", ("program",), INT, "kernel", False),
+        FuncSpec("kthread_stop", ("int",), INT, "kernel", False),
+        FuncSpec("kthread_should_stop", (), BOOL, "kernel", False),
+        FuncSpec("set_current_state", ("int",), None, "kernel", False),
+        FuncSpec("__set_current_state", ("int",), None, "kernel", False),
+        FuncSpec("schedule", (), None, "kernel", False),
+        FuncSpec("wake_up_process", ("int",), INT, "kernel", False),
+        FuncSpec("add_wait_queue", ("name",), None, "kernel", False),
+        FuncSpec("remove_wait_queue", ("name",), None, "kernel", False),
+        FuncSpec("prepare_to_wait", ("name", "int"), None, "kernel", False),
+        FuncSpec("finish_wait", ("name",), None, "kernel", False),
+        FuncSpec("wait_event", ("name", "cond"), None, "kernel", False),
+        FuncSpec("wait_event_interruptible", ("name", "cond"), INT, "kernel", False),
+        FuncSpec("wake_up", ("name",), None, "kernel", False),
+        FuncSpec("wake_up_all", ("name",), None, "kernel", False),
+        FuncSpec("spin_lock", ("name",), None, "kernel", False),
+        FuncSpec("spin_unlock", ("name",), None, "kernel", False),
+        FuncSpec("mutex_lock", ("name",), None, "kernel", False),
+        FuncSpec("mutex_unlock", ("name",), None, "kernel", False),
     )
 }
 

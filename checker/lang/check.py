@@ -21,7 +21,6 @@ from checker.errors import Diagnostic, UserError
 from checker.lang import ast as A
 from checker.lang import ir
 from checker.lang.builtins import (
-    ACTION,
     BOOL,
     BUILTIN_PROPERTIES,
     CONFIG_INT_KEYS,
@@ -102,7 +101,6 @@ class CheckedScenario:
 # ------------------------------------------------------------------ helpers
 
 _CONSTANT_LIKE = re.compile(r"^_*[A-Z][A-Z0-9_]*$")
-_UNREACHABLE = None  # definite-assignment set after exit/return
 
 
 def _a(noun: str | None) -> str:
@@ -1075,7 +1073,6 @@ def check(scenario: A.Scenario) -> CheckedScenario:
 
 
 __all__ = [
-    "ACTION",
     "CheckedScenario",
     "Frame",
     "HandlerInfo",

@@ -46,11 +46,6 @@ SIGNALS: dict[str, int] = {
 SIGCHLD = SIGNALS["SIGCHLD"]
 SIGKILL = SIGNALS["SIGKILL"]
 
-# The first name of each number, for printing (SIGABRT rather than SIGIOT).
-SIGNAL_NAMES: dict[int, str] = {}
-for _name, _num in SIGNALS.items():
-    SIGNAL_NAMES.setdefault(_num, _name)
-
 # include/uapi/linux/sched.h: clone(2) flags; the low byte (CSIGNAL) is the
 # exit signal. CLONE_NEWTIME shares the low byte and, like CLONE_CLEAR_SIGHAND
 # and CLONE_INTO_CGROUP, is only accepted by clone3.
@@ -131,7 +126,6 @@ ERRNOS: dict[str, int] = {
     "EDEADLK": 35,
 }
 ERRNO_NAMES: dict[int, str] = {v: k for k, v in ERRNOS.items()}
-EPERM = ERRNOS["EPERM"]
 ESRCH = ERRNOS["ESRCH"]
 EINTR = ERRNOS["EINTR"]
 ECHILD = ERRNOS["ECHILD"]

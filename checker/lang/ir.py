@@ -3,8 +3,8 @@
 Per program, a flat tuple of instructions with explicit jumps (program counter
 = index). Expressions are trees with every name resolved (a local slot, a
 variable slot, a kernel constant, a task field), shared by program code and by
-properties: the explicit engine compiles them to Python functions, the
-symbolic engine to Z3 terms.
+properties: the explicit engine compiles them to Python functions
+(checker/lang/pyexpr.py); a symbolic engine would compile the same trees.
 
 Silent instructions (Jump, Choose, RepeatInit, RepeatTest) are not steps of
 their own: they belong to the step of the next visible instruction

@@ -396,9 +396,7 @@ def _replace(instr: ir.Instr, fields: dict[str, object]) -> ir.Instr:
 
 
 class _PropertyLowerer:
-    def __init__(
-        self, checked: CheckedScenario, programs: tuple[ir.ProgramIR, ...], named: tuple[int, ...]
-    ):
+    def __init__(self, programs: tuple[ir.ProgramIR, ...], named: tuple[int, ...]):
         self.programs = programs
         self.by_name = {p.name: p for p in programs}
         self.named = named
@@ -455,7 +453,7 @@ def lower(checked: CheckedScenario) -> ir.ScenarioIR:
         _ProgramLowerer(info, i, program_index).lower() for i, info in enumerate(infos)
     )
     named = tuple(program_index[n] for n in checked.named)
-    props = _PropertyLowerer(checked, programs, named)
+    props = _PropertyLowerer(programs, named)
 
     def prop(p: A.PropertyDecl) -> ir.PropertyIR:
         return ir.PropertyIR(p.name.name, props.expr(p.expr), p.pos, unparse(p.expr))
@@ -467,8 +465,7 @@ def lower(checked: CheckedScenario) -> ir.ScenarioIR:
             subject = ex.expr.items if isinstance(ex.expr, A.TupleLit) else (ex.expr,)
             values = frozenset(
                 tuple(
-                    _outcome_value(v)
-                    for v in (row.items if isinstance(row, A.TupleLit) else (row,))
+                    const_value(v) for v in (row.items if isinstance(row, A.TupleLit) else (row,))
                 )
                 for row in ex.values.items
             )
@@ -519,7 +516,3 @@ def lower(checked: CheckedScenario) -> ir.ScenarioIR:
         warnings=tuple(checked.warnings),
         conform_skip=checked.conform_skip,
     )
-
-
-def _outcome_value(v: A.Expr) -> object:
-    return const_value(v)

@@ -60,7 +60,7 @@ _ARITH = {"+", "-", "*"}
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
 
 
-def source(e: ir.Expr, property_ctx: bool = False) -> str:
+def source(e: ir.Expr) -> str:
     """Python source for an IR expression."""
     if isinstance(e, ir.Const):
         return repr(e.value)
@@ -77,12 +77,12 @@ def source(e: ir.Expr, property_ctx: bool = False) -> str:
             return "t.pid"
         return "_getppid(s, t)"
     if isinstance(e, ir.StatusField):
-        return f"{source(e.obj, property_ctx)}[{e.index}]"
+        return f"{source(e.obj)}[{e.index}]"
     if isinstance(e, ir.Unary):
-        inner = source(e.operand, property_ctx)
+        inner = source(e.operand)
         return f"_ck(-{inner})" if e.op == "-" else f"(not {inner})"
     if isinstance(e, ir.Binary):
-        a, b = source(e.left, property_ctx), source(e.right, property_ctx)
+        a, b = source(e.left), source(e.right)
         op = e.op
         if op in _ARITH:
             return f"_ck({a} {op} {b})"
@@ -108,15 +108,15 @@ def source(e: ir.Expr, property_ctx: bool = False) -> str:
     if isinstance(e, ir.Bound):
         return f"_b_{e.name}"
     if isinstance(e, ir.TaskField):
-        return f"_taskfield(s, {source(e.task, property_ctx)}, {e.name!r})"
+        return f"_taskfield(s, {source(e.task)}, {e.name!r})"
     if isinstance(e, ir.TaskVar):
-        return f"_taskvar(s, {source(e.task, property_ctx)}, {e.slots!r}, {e.name!r})"
+        return f"_taskvar(s, {source(e.task)}, {e.slots!r}, {e.name!r})"
     if isinstance(e, ir.NamedVar):
         what = f"{e.program}.{e.name}"
         return f"_named(s, {e.named}, {e.kind!r}, {e.slot}, {what!r})"
     if isinstance(e, ir.Quantified):
         var = f"_b_{e.var}"
-        body = source(e.body, property_ctx)
+        body = source(e.body)
         if e.kind == "forall":
             return f"all({body} for {var} in s.tasks)"
         if e.kind == "exists":
@@ -135,7 +135,7 @@ def compile_program_expr(e: ir.Expr, helpers: dict[str, Any]) -> Callable[..., A
 
 def compile_property_expr(e: ir.Expr, helpers: dict[str, Any]) -> Callable[..., Any]:
     """`f(s)` for a property expression over a whole state."""
-    return _compile(f"lambda s: {source(e, True)}", helpers)
+    return _compile(f"lambda s: {source(e)}", helpers)
 
 
 def _compile(src: str, helpers: dict[str, Any]) -> Callable[..., Any]:

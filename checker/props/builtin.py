@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.kernel.state import DEFAULT_INIT, ZOMBIE, State, Task, get
+from checker.kernel.state import DEFAULT_INIT, INIT_PID, ZOMBIE, State, Task, get
 
 
 def orphans_reparented(s: State) -> str | None:
@@ -10,7 +10,7 @@ def orphans_reparented(s: State) -> str | None:
     has no children left: they were re-parented in the step of its exit
     (kernel/exit.c forget_original_parent)."""
     for t in s.tasks:
-        if t.pid == 1:
+        if t.pid == INIT_PID:
             continue
         parent = get(s.tasks, t.ppid)
         if parent is None:
@@ -26,23 +26,28 @@ def orphans_reparented(s: State) -> str | None:
 def orphans_go_to_the_reaper(pre: State, post: State) -> str | None:
     """When a task with children exits, each child is re-parented in that
     very step to the reaper LANGUAGE.md prescribes: a live thread of the same
-    group, else the nearest live subreaper ancestor, else init.
+    group, else the nearest ancestor that is a subreaper and has a live
+    thread, else init.
 
     This states the rule again, from the state before the step, on purpose:
     it is the specification the kernel model (kernel/exit.c find_new_reaper,
     in checker/kernel/exit.py) is checked against, so a mistake there shows
     up as a violation instead of being repeated here."""
-    if len(post.tasks) > len(pre.tasks):
+    before, after = pre.tasks, post.tasks
+    if len(after) > len(before):
         return None  # a fork: nobody exited
-    for father in pre.tasks:
+    aligned = len(after) == len(before)
+    for k, father in enumerate(before):
         if not father.children or father.state == ZOMBIE:
             continue
-        after = get(post.tasks, father.pid)
-        if after is not None and after.state != ZOMBIE:
+        if aligned and after[k] is father:
+            continue  # untouched by this step (the common case)
+        now = get(after, father.pid)
+        if now is not None and now.state != ZOMBIE:
             continue  # did not exit in this step
-        reaper = _prescribed_reaper(pre, father)
+        reaper = _prescribed_reaper(before, father)
         for cpid in father.children:
-            child = get(post.tasks, cpid)
+            child = get(after, cpid)
             if child is not None and child.ppid != reaper:
                 return (
                     f"pid {father.pid} exited and its child {cpid} went to pid "
@@ -51,16 +56,25 @@ def orphans_go_to_the_reaper(pre: State, post: State) -> str | None:
     return None
 
 
-def _prescribed_reaper(s: State, father: Task) -> int:
-    for t in s.tasks:  # a live thread of the same group
-        if t.tgid == father.tgid and t.pid != father.pid and t.state != ZOMBIE:
+def _live_thread(tasks: tuple[Task, ...], tgid: int, exiting: int = 0) -> int | None:
+    for t in tasks:
+        if t.tgid == tgid and t.pid != exiting and t.state != ZOMBIE:
             return t.pid
-    ancestor = get(s.tasks, father.ppid)
-    while ancestor is not None and ancestor.pid != 1:
-        if ancestor.subreaper and ancestor.state != ZOMBIE:
-            return ancestor.pid
-        ancestor = get(s.tasks, ancestor.ppid)
-    return 1
+    return None
+
+
+def _prescribed_reaper(tasks: tuple[Task, ...], father: Task) -> int:
+    thread = _live_thread(tasks, father.tgid, exiting=father.pid)
+    if thread is not None:
+        return thread
+    ancestor = get(tasks, father.ppid)
+    while ancestor is not None and ancestor.pid != INIT_PID:
+        if ancestor.subreaper:
+            thread = _live_thread(tasks, ancestor.tgid)
+            if thread is not None:
+                return thread
+        ancestor = get(tasks, ancestor.ppid)
+    return INIT_PID
 
 
 def live_tasks(s: State) -> list[Task]:

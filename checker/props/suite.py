@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, State, Task
+from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, State, Task, image_name
 from checker.lang import ir
 from checker.props import builtin
 from checker.props.compile import compile_property
@@ -17,8 +17,7 @@ StepCheck = Callable[[State, State], str | None]
 
 def task_name(scenario: ir.ScenarioIR, t: Task) -> str:
     """`pid 3 (worker)` as traces and messages name a task."""
-    prog = "init" if t.prog == DEFAULT_INIT else scenario.programs[t.prog].name
-    return f"pid {t.pid} ({prog})"
+    return f"pid {t.pid} ({image_name(t, [p.name for p in scenario.programs])})"
 
 
 def where(scenario: ir.ScenarioIR, t: Task) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from checker import __version__
 from checker.errors import Diagnostic
-from checker.kernel.state import DEFAULT_INIT, State, ppid_of
+from checker.kernel.state import State, image_name, ppid_of
 from checker.kernel.wait import Status
 from checker.render.text import describe, step_line
 from checker.results import UNSET, FileResult, Trace, most_severe
@@ -31,7 +31,7 @@ def tasks_json(s: State, programs: tuple[str, ...]) -> list[dict[str, Any]]:
             "pid": t.pid,
             "ppid": ppid_of(s.tasks, t),
             "state": t.state,
-            "program": "init" if t.prog == DEFAULT_INIT else programs[t.prog],
+            "program": image_name(t, programs),
         }
         for t in s.tasks
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checker.errors import format_diagnostics
 from checker.kernel import events as E
-from checker.kernel.state import DEFAULT_INIT, State, Task, ppid_of
+from checker.kernel.state import State, Task, image_name, ppid_of
 from checker.kernel.wait import status_record
 from checker.lang.constants import ERRNO_NAMES
 from checker.results import (
@@ -88,7 +88,7 @@ def render_file(r: FileResult, traces: bool = True) -> str:
 
 
 def _prog(t: Task, programs: tuple[str, ...]) -> str:
-    return "init" if t.prog == DEFAULT_INIT else programs[t.prog]
+    return image_name(t, programs)
 
 
 def ps_rows(s: State, programs: tuple[str, ...], pids: list[int] | None = None) -> list[str]:
