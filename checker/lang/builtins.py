@@ -111,20 +111,19 @@ class PropertySpec:
     name: str
     default: bool  # checked when no `check` line is given
     supported: bool
-    kind: str  # "state", "terminal", "graph", "liveness"
 
 
 BUILTIN_PROPERTIES: dict[str, PropertySpec] = {
     p.name: p
     for p in (
-        PropertySpec("assertions", True, True, "state"),
-        PropertySpec("orphans_reparented", True, True, "state"),
-        PropertySpec("zombies_reaped", True, True, "graph"),
-        PropertySpec("no_deadlock", True, True, "terminal"),
+        PropertySpec("assertions", True, True),
+        PropertySpec("orphans_reparented", True, True),
+        PropertySpec("zombies_reaped", True, True),
+        PropertySpec("no_deadlock", True, True),
         # checked from the vfork issue on: until then no task can have a vfork child
-        PropertySpec("vfork_parent_blocked", False, False, "state"),
-        PropertySpec("zombies_eventually_reaped", False, False, "liveness"),
-        PropertySpec("no_lost_wakeup", False, False, "graph"),
+        PropertySpec("vfork_parent_blocked", False, False),
+        PropertySpec("zombies_eventually_reaped", False, False),
+        PropertySpec("no_lost_wakeup", False, False),
     )
 }
 
