@@ -114,45 +114,26 @@ def _set(values: tuple[object, ...], slot: int, value: object) -> tuple[object, 
 
 
 def _stable_args(instr: ir.Instr) -> bool:
-    """Whether a call's arguments read only constants and locals."""
+    """Whether a call's arguments read only constants and locals, which
+    cannot change while the task sleeps (getppid() can, by re-parenting, and
+    a `var` lives in memory another task may share)."""
 
     def stable(e: ir.Expr) -> bool:
-        if isinstance(e, (ir.Const, ir.Local, ir.Errno)):
-            return True
-        if isinstance(e, ir.Unary):
-            return stable(e.operand)
-        if isinstance(e, ir.Binary):
-            return stable(e.left) and stable(e.right)
-        if isinstance(e, ir.StatusField):
-            return stable(e.obj)
         if isinstance(e, ir.SelfQuery):
-            return e.func != "getppid"  # re-parenting can change it while the task sleeps
-        return False  # a `var`: memory another task may share
+            return e.func != "getppid"
+        return isinstance(e, (ir.Const, ir.Local, ir.Errno, ir.Unary, ir.Binary, ir.StatusField))
 
     if not isinstance(instr, ir.Syscall):
         return True
-    return all(stable(a) for a in instr.args if isinstance(a, ir.Expr))
+    return all(stable(x) for a in instr.args if isinstance(a, ir.Expr) for x in ir.walk(a))
 
 
 def uses_task_values(scenario: ir.ScenarioIR) -> bool:
     """Whether some property reads `T.X`, so zombies must keep their values."""
-    found = False
-
-    def visit(e: ir.Expr) -> None:
-        nonlocal found
-        if isinstance(e, ir.TaskVar):
-            found = True
-        for child in getattr(e, "__slots__", ()):
-            value = getattr(e, child, None)
-            if isinstance(value, ir.Expr):
-                visit(value)
-
     exprs = [p.expr for p in scenario.invariants + scenario.finals]
     exprs += [o.expr for o in scenario.observes]
     exprs += [e for x in scenario.expects for e in x.exprs]
-    for e in exprs:
-        visit(e)
-    return found
+    return any(isinstance(x, ir.TaskVar) for e in exprs for x in ir.walk(e))
 
 
 class Kernel(ExitContext):
@@ -323,11 +304,13 @@ class Kernel(ExitContext):
             return []
         prog = self.programs[t.prog]
         fns = self.compiled[t.prog]
+        assert t.mm != NO_MM, "a task that runs has an address space"
+        M = s.mems[t.mm]
         out: list[tuple[ir.Instr | None, Successor, list[E.Event] | None]] = []
         for pc, L, path in self._expand(prog, t.pc, t.locals):
             instr = prog.code[pc]
             try:
-                results = self._exec[type(instr)](s, i, t, prog, pc, L, instr, fns[pc], record)
+                results = self._exec[type(instr)](s, i, t, prog, pc, L, M, instr, fns[pc], record)
             except EvalError as err:
                 failure = Failure("assertions", f"{instr.text}: {err}", t.pid)
                 results = [(failure, [] if record else None)]
@@ -416,13 +399,12 @@ class Kernel(ExitContext):
         return tx.freeze()
 
     # ------------------------------------------------------------- statements
-    def _assign(self, s, i, t, prog, pc, L, instr, fns, record):
-        value = fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ())
+    def _assign(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        value = fns[0](s, t, L, M)
         target = self._store(s, i, t, prog, instr.next, L, instr.target, value)
         return [(target, [E.Assigned(instr.target.name, value)] if record else None)]
 
-    def _any(self, s, i, t, prog, pc, L, instr, fns, record):
-        M = s.mems[t.mm] if t.mm != NO_MM else ()
+    def _any(self, s, i, t, prog, pc, L, M, instr, fns, record):
         lo, hi = fns[0](s, t, L, M), fns[1](s, t, L, M)
         if hi - lo + 1 > ANY_LIMIT:
             raise TooManyValues(instr.text, hi - lo + 1)
@@ -434,28 +416,28 @@ class Kernel(ExitContext):
             for v in range(lo, hi + 1)
         ]
 
-    def _branch(self, s, i, t, prog, pc, L, instr, fns, record):
-        cond = bool(fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()))
+    def _branch(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        cond = bool(fns[0](s, t, L, M))
         target = self._next(s, i, t, prog, instr.then_pc if cond else instr.else_pc, L)
         return [(target, [E.Tested(cond)] if record else None)]
 
-    def _assert(self, s, i, t, prog, pc, L, instr, fns, record):
-        if fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()):
+    def _assert(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        if fns[0](s, t, L, M):
             return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
         message = instr.message or f"{instr.text} failed"
         return [
             (Failure("assertions", message, t.pid), [E.AssertFailed(message)] if record else None)
         ]
 
-    def _assume(self, s, i, t, prog, pc, L, instr, fns, record):
-        if fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ()):
+    def _assume(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        if fns[0](s, t, L, M):
             return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
         return []
 
-    def _skip(self, s, i, t, prog, pc, L, instr, fns, record):
+    def _skip(self, s, i, t, prog, pc, L, M, instr, fns, record):
         return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
 
-    def _spawn(self, s, i, t, prog, pc, L, instr, fns, record):
+    def _spawn(self, s, i, t, prog, pc, L, M, instr, fns, record):
         """fork: kernel/fork.c kernel_clone -> copy_process (fork.py)."""
         out: list[tuple[Successor, list[E.Event] | None]] = []
         tx = Tx(s)
@@ -496,8 +478,8 @@ class Kernel(ExitContext):
             )
         return out
 
-    def _exit(self, s, i, t, prog, pc, L, instr, fns, record):
-        code = fns[0](s, t, L, s.mems[t.mm] if t.mm != NO_MM else ())
+    def _exit(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        code = fns[0](s, t, L, M)
         if t.pid == INIT_PID:
             # kernel/exit.c do_exit: the global init's group dying panics
             message = f"Attempted to kill init! exitcode={exited_status(code):#010x}"
@@ -514,9 +496,8 @@ class Kernel(ExitContext):
         do_exit(tx, t.pid, exited_status(code), self, ev)
         return [(tx.freeze(), ev)]
 
-    def _syscall(self, s, i, t, prog, pc, L, instr, fns, record):
+    def _syscall(self, s, i, t, prog, pc, L, M, instr, fns, record):
         name = instr.name
-        M = s.mems[t.mm] if t.mm != NO_MM else ()
         if name in ("wait", "waitpid"):
             # completing a call it was woken from: the arguments it made
             call = WaitCall(*t.call) if t.call else self._wait_call(t.prog, pc, s, t, L, M)

@@ -64,7 +64,7 @@ class State(NamedTuple):
     named: tuple[object, ...]
 
 
-def find(tasks: tuple[Task, ...], pid: int) -> int:
+def find(tasks: Sequence[Task], pid: int) -> int:
     """Index of the task with this pid, or -1."""
     for i, t in enumerate(tasks):
         if t.pid == pid:
@@ -74,7 +74,7 @@ def find(tasks: tuple[Task, ...], pid: int) -> int:
     return -1
 
 
-def get(tasks: tuple[Task, ...], pid: int) -> Task | None:
+def get(tasks: Sequence[Task], pid: int) -> Task | None:
     i = find(tasks, pid)
     return tasks[i] if i >= 0 else None
 
@@ -117,11 +117,8 @@ class Tx:
         self.mm_changed = False
 
     def index(self, pid: int) -> int:
-        """Position of the task with this pid, or -1 (the list is sorted)."""
-        for i, t in enumerate(self.tasks):
-            if t.pid >= pid:
-                return i if t.pid == pid else -1
-        return -1
+        """Position of the task with this pid, or -1."""
+        return find(self.tasks, pid)
 
     def get(self, pid: int) -> Task | None:
         i = self.index(pid)

@@ -13,6 +13,7 @@ their own: they belong to the step of the next visible instruction
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from checker.errors import Diagnostic
@@ -127,6 +128,20 @@ class Quantified(Expr):
     kind: str  # "forall", "exists", "count"
     var: str
     body: Expr
+
+
+def walk(e: Expr) -> Iterator[Expr]:
+    """An expression and every expression inside it."""
+    yield e
+    if isinstance(e, (StatusField, Unary)):
+        yield from walk(e.obj if isinstance(e, StatusField) else e.operand)
+    elif isinstance(e, Binary):
+        yield from walk(e.left)
+        yield from walk(e.right)
+    elif isinstance(e, (TaskField, TaskVar)):
+        yield from walk(e.task)
+    elif isinstance(e, Quantified):
+        yield from walk(e.body)
 
 
 # ------------------------------------------------------------ instructions

@@ -373,7 +373,7 @@ def _resolve_jumps(code: list[ir.Instr | None]) -> tuple[ir.Instr, ...]:
     out = []
     for instr in raw:
         fields: dict[str, object] = {}
-        for name in ("next", "then_pc", "else_pc", "child_pc", "body_pc", "exit_pc", "target"):
+        for name in ("next", "then_pc", "else_pc", "child_pc", "body_pc", "exit_pc"):
             if (
                 hasattr(instr, name)
                 and isinstance(getattr(instr, name), int)

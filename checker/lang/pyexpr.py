@@ -48,13 +48,7 @@ def _mod(a: int, b: int) -> int:
     return r if a >= 0 else -r
 
 
-def _need(v: object, what: str) -> object:
-    if v is None:
-        raise Unset(what)
-    return v
-
-
-BASE_HELPERS: dict[str, Any] = {"_ck": _ck, "_div": _div, "_mod": _mod, "_need": _need}
+BASE_HELPERS: dict[str, Any] = {"_ck": _ck, "_div": _div, "_mod": _mod}
 
 _ARITH = {"+", "-", "*"}
 _COMPARE = {"==", "!=", "<", "<=", ">", ">="}
