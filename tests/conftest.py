@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from checker.kernel.model import Kernel
-from checker.kernel.state import DEFAULT_INIT, NO_MM, RUNNING, SLEEPING, State, Task, Tx
+from checker.kernel.state import DEFAULT_INIT, NO_MM, RUNNING, SLEEPING, ZOMBIE, State, Task, Tx
 from checker.lang.constants import SIGCHLD
 from checker.lang.load import load_text
 from checker.results import FileResult
@@ -26,8 +26,12 @@ def task(
     exit_signal: int = SIGCHLD,
     prog: int = 0,
     pc: int = 0,
+    blocked: int = 0,
+    pending: int = 0,
+    shared: int = 0,
 ) -> Task:
-    """A task for hand-built states (no locals, no address space)."""
+    """A task for hand-built states (no locals, no address space; handler
+    table number pid - 1, all SIG_DFL, unless it is a zombie)."""
     return Task(
         pid=pid,
         tgid=tgid if tgid is not None else pid,
@@ -45,6 +49,14 @@ def task(
         exit_signal=exit_signal,
         ident=-1,
         call=(),
+        blocked=blocked,
+        pending=pending,
+        shared=shared,
+        group_exit=0,
+        stop_code=0,
+        continued=0,
+        sighand=NO_MM if state == ZOMBIE else pid - 1,
+        frames=(),
     )
 
 
@@ -55,7 +67,8 @@ def init(children: tuple[int, ...]) -> Task:
 
 def state(*tasks: Task, last_pid: int | None = None) -> State:
     ts = tuple(sorted(tasks, key=lambda t: t.pid))
-    return State(ts, (), last_pid if last_pid is not None else ts[-1].pid, ())
+    sighands = tuple(() for _ in range(ts[-1].pid))
+    return State(ts, (), sighands, last_pid if last_pid is not None else ts[-1].pid, ())
 
 
 def tx_of(*tasks: Task, last_pid: int | None = None) -> Tx:

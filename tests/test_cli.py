@@ -96,8 +96,10 @@ def test_a_bound_gives_incomplete_exit_3(write):
 
 
 def test_the_most_severe_status_wins(write):
-    ok, fails, bad, endless = (write(n, t) for n, t in
-                               [("a.proc", OK), ("b.proc", FAILS), ("c.proc", BAD), ("d.proc", ENDLESS)])
+    ok, fails, bad, endless = (
+        write(n, t)
+        for n, t in [("a.proc", OK), ("b.proc", FAILS), ("c.proc", BAD), ("d.proc", ENDLESS)]
+    )
     assert run("check", ok, endless, "--max-states", "100").returncode == 3
     assert run("check", ok, endless, fails, "--max-states", "100").returncode == 1
     assert run("check", ok, endless, fails, bad, "--max-states", "100").returncode == 2
@@ -132,8 +134,18 @@ def test_json_output_shape(write):
     assert doc["exit_status"] == 2
     first, second = doc["files"]
     assert first["path"] == p and first["verdict"] == "FAIL" and first["exit_status"] == 1
-    assert {"states", "transitions", "depth", "seconds", "complete", "properties",
-            "expectations", "outcomes", "warnings", "errors"} <= first.keys()
+    assert {
+        "states",
+        "transitions",
+        "depth",
+        "seconds",
+        "complete",
+        "properties",
+        "expectations",
+        "outcomes",
+        "warnings",
+        "errors",
+    } <= first.keys()
     prop = next(x for x in first["properties"] if x["name"] == "assertions")
     assert prop["status"] == "violated" and prop["message"] == "wrong code"
     trace = prop["trace"]
@@ -144,12 +156,18 @@ def test_json_output_shape(write):
     assert {"pid": 3, "ppid": 2, "state": "R", "program": "main"} in step["tasks"]
     assert trace["steps"][-1]["fails"] == "wrong code"
     assert second["verdict"] == "error"
-    assert second["errors"][0] == {"line": 3, "column": 9, "severity": "error",
-                                   "message": "unknown function `wiat`; did you mean `wait`?"}
+    assert second["errors"][0] == {
+        "line": 3,
+        "column": 9,
+        "severity": "error",
+        "message": "unknown function `wiat`; did you mean `wait`?",
+    }
 
 
 def test_json_outcomes(write):
-    p = write("o.proc", """
+    p = write(
+        "o.proc",
+        """
         program main {
             a = fork { exit 3 }
             b = fork { exit 4 }
@@ -158,7 +176,8 @@ def test_json_outcomes(write):
             w = wait()
         }
         observe main.first, main.w
-    """)
+    """,
+    )
     doc = json.loads(run("check", "--json", p).stdout)
     outcomes = doc["files"][0]["outcomes"]
     assert [o["values"][0] for o in outcomes] == [3, 4]

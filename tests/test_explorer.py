@@ -255,8 +255,11 @@ def test_no_deadlock_reports_a_stuck_sleeper():
     sc = scenario("program main { c = fork { exit 0 }\n w = wait() }")
     suite = PropertySuite.build(sc)
     check_deadlock = dict(suite.terminal_checks)["no_deadlock"]
-    stuck = state(init((2,)), task(2, state=SLEEPING, pc=3, children=(3,)),
-                  task(3, ppid=2, state=SLEEPING, pc=3))
+    stuck = state(
+        init((2,)),
+        task(2, state=SLEEPING, pc=3, children=(3,)),
+        task(3, ppid=2, state=SLEEPING, pc=3),
+    )
     message = check_deadlock(stuck)
     assert message is not None and "pid 2 (main) sleeps in `w = wait()`" in message
     idle = state(init(()))
@@ -409,7 +412,7 @@ def test_a_reap_before_a_failing_assert_counts():
 
 
 def test_a_state_doomed_to_fail_an_assert_is_left_to_assertions():
-    r = check("program main { c = fork { exit 0 }\n assert false, \"boom\" }")
+    r = check('program main { c = fork { exit 0 }\n assert false, "boom" }')
     assert [p.name for p in r.properties if p.status == VIOLATED] == ["assertions"]
 
 

@@ -99,14 +99,19 @@ def test_copy_process_creates_a_child_of_the_caller():
     child = tx.get(4)
     assert child is not None
     assert (child.ppid, child.tgid, child.pgid, child.state) == (2, 4, 2, RUNNING)
-    assert (child.pc, child.locals, child.exit_signal, child.children) == (7, (1, None), SIGCHLD, ())
+    assert (child.pc, child.locals, child.exit_signal, child.children) == (
+        7,
+        (1, None),
+        SIGCHLD,
+        (),
+    )
     assert tx.get(2).children == (3, 4)  # type: ignore[union-attr]
     assert tx.last_pid == 4
 
 
 def test_copy_process_copies_the_address_space():
     # copy_mm without CLONE_VM: dup_mm, a separate copy
-    s = State((init((2,)), task(2)._replace(mm=0)), ((5, 6),), 2, ())
+    s = State((init((2,)), task(2)._replace(mm=0)), ((5, 6),), ((), ()), 2, ())
     tx = Tx(s)
     copy_process(tx, tx.get(2), 16, 100, 0, ())  # type: ignore[arg-type]
     after = tx.freeze()
@@ -118,14 +123,19 @@ def test_copy_process_copies_the_address_space():
 def test_copy_process_fails_with_eagain_when_the_table_is_full():
     # copy_process: nr_threads >= max_threads -> EAGAIN; zombies count
     tx = tx_of(init((2,)), task(2, children=(3,)), task(3, ppid=2, state=ZOMBIE))
-    assert copy_process(tx, tx.get(2), max_tasks=3, pid_max=100, child_pc=0, child_locals=()) == -EAGAIN  # type: ignore[arg-type]
+    assert (
+        copy_process(tx, tx.get(2), max_tasks=3, pid_max=100, child_pc=0, child_locals=())
+        == -EAGAIN
+    )  # type: ignore[arg-type]
     assert pids(tx) == [1, 2, 3]
 
 
 def test_copy_process_fails_with_eagain_when_no_pid_is_free():
     # alloc_pid: the IDR's ENOSPC becomes EAGAIN
     tx = tx_of(init((2,)), task(2))
-    assert copy_process(tx, tx.get(2), max_tasks=16, pid_max=3, child_pc=0, child_locals=()) == -EAGAIN  # type: ignore[arg-type]
+    assert (
+        copy_process(tx, tx.get(2), max_tasks=16, pid_max=3, child_pc=0, child_locals=()) == -EAGAIN
+    )  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- exit
@@ -204,7 +214,9 @@ def test_exit_wakes_a_parent_waiting_for_any_child():
 
 def test_exit_does_not_wake_a_parent_waiting_for_another_child():
     # child_wait_callback -> pid_child_should_wake: the pid must match
-    tx = tx_of(init((2,)), task(2, state=SLEEPING, children=(3, 4)), task(3, ppid=2), task(4, ppid=2))
+    tx = tx_of(
+        init((2,)), task(2, state=SLEEPING, children=(3, 4)), task(3, ppid=2), task(4, ppid=2)
+    )
     do_exit(tx, 3, 0, Ctx({2: (4, 0)}), None)
     assert tx.get(2).state == SLEEPING  # type: ignore[union-attr]
 
@@ -391,7 +403,7 @@ def test_a_write_after_fork_is_invisible_to_the_other_side():
 
 
 def test_a_failed_assert_ends_the_path():
-    k = kernel("program main { assert 1 == 2, \"nope\" }")
+    k = kernel('program main { assert 1 == 2, "nope" }')
     (f,) = k.successors(k.initial())
     assert isinstance(f, Failure) and f.property == "assertions" and f.message == "nope"
 

@@ -21,9 +21,22 @@ def test_the_wheel_carries_the_grammar_and_uses_it(tmp_path):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(wheels), str(src)],
-        check=True, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     (wheel,) = wheels.glob("forkcheck-*.whl")
     site = tmp_path / "site"
@@ -43,8 +56,12 @@ def test_the_wheel_carries_the_grammar_and_uses_it(tmp_path):
         "print(type(s.items[0]).__name__)"
     )
     run = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     where, kind = run.stdout.split()

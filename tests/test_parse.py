@@ -1231,10 +1231,12 @@ def test_trailing_comma_in_a_name_list_is_one_error_in_order():
 
 def test_a_brace_may_start_the_next_line():
     # C's Allman style: `program main` then `{` on a line of its own
-    sc = parse("program main\n{\n    if x > 0\n    {\n        skip\n    }\n    else\n    {\n        skip\n    }\n}\n", "t.proc")
+    sc = parse(
+        "program main\n{\n    if x > 0\n    {\n        skip\n    }\n    else\n    {\n        skip\n    }\n}\n",
+        "t.proc",
+    )
     prog = sc.items[0]
     assert isinstance(prog, A.ProgramDecl)
     (stmt,) = prog.body.stmts
     assert isinstance(stmt, A.If) and stmt.orelse is not None
     assert (stmt.then.pos.line, stmt.then.pos.col) == (4, 5)
-

@@ -20,18 +20,20 @@ from checker.runner import check_text
 
 # ------------------------------------------------------------------ programs
 
-LEAF = st.sampled_from([
-    "skip",
-    "x = x + 1",
-    "x = any(0..1)",
-    "w = wait()",
-    "w = waitpid(-1, WNOHANG)",
-    "w = waitpid(c)",
-    "w = waitpid(0, WNOHANG)",
-    "set_subreaper()",
-    "assert x < 2, \"x stays small\"",
-    "assert errno != ECHILD, \"a wait found no child\"",
-])
+LEAF = st.sampled_from(
+    [
+        "skip",
+        "x = x + 1",
+        "x = any(0..1)",
+        "w = wait()",
+        "w = waitpid(-1, WNOHANG)",
+        "w = waitpid(c)",
+        "w = waitpid(0, WNOHANG)",
+        "set_subreaper()",
+        'assert x < 2, "x stays small"',
+        'assert errno != ECHILD, "a wait found no child"',
+    ]
+)
 
 
 def blocks(depth: int) -> st.SearchStrategy[list[str]]:
@@ -51,19 +53,26 @@ def blocks(depth: int) -> st.SearchStrategy[list[str]]:
             return [f"repeat 2 {{ {body_a} }}"]
         return [f"exit {code}"]
 
-    compound = st.builds(render, st.sampled_from(["fork", "fork", "if", "choose", "repeat", "exit"]),
-                         inner, inner, st.integers(0, 3))
+    compound = st.builds(
+        render,
+        st.sampled_from(["fork", "fork", "if", "choose", "repeat", "exit"]),
+        inner,
+        inner,
+        st.integers(0, 3),
+    )
     return st.lists(st.one_of(LEAF.map(lambda s: [s]), compound), min_size=1, max_size=3).map(
         lambda parts: [s for p in parts for s in p]
     )
 
 
-PROPERTIES = st.sampled_from([
-    "",
-    "invariant few_zombies: count(T in tasks where T.state == ZOMBIE) <= 1",
-    "invariant small: forall T in tasks: T.pid < 6",
-    "final all_reaped: count(T in tasks where T.state == ZOMBIE) == 0",
-])
+PROPERTIES = st.sampled_from(
+    [
+        "",
+        "invariant few_zombies: count(T in tasks where T.state == ZOMBIE) <= 1",
+        "invariant small: forall T in tasks: T.pid < 6",
+        "final all_reaped: count(T in tasks where T.state == ZOMBIE) == 0",
+    ]
+)
 
 
 @st.composite
@@ -171,9 +180,7 @@ def check_replays(text: str, result: FileResult) -> None:
         if prop.name == "assertions":
             assert trace.steps[-1].failure is not None
             assert n == failure_len["assertions"]
-        elif prop.name in step_checks and step_checks[prop.name](
-            trace.steps[-1].before, current
-        ):
+        elif prop.name in step_checks and step_checks[prop.name](trace.steps[-1].before, current):
             pass  # a property of the last step
         elif prop.name in state_checks:
             assert state_checks[prop.name](current) is not None

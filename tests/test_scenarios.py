@@ -20,8 +20,12 @@ def test_the_library_covers_the_course():
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
 def test_scenario_meets_its_expectations(path: Path):
     text = path.read_text()
-    assert text.lstrip().startswith("#"), "each scenario opens with a comment saying what it teaches"
-    assert "\nexpect " in text or text.startswith("expect "), "each scenario states its expectations"
+    assert text.lstrip().startswith("#"), (
+        "each scenario opens with a comment saying what it teaches"
+    )
+    assert "\nexpect " in text or text.startswith("expect "), (
+        "each scenario states its expectations"
+    )
     r = check_file(path)
     assert r.exit_code == EXIT_OK, [e for e in r.expectations if e.status != MET]
     assert r.complete

@@ -80,6 +80,69 @@ class AssertFailed(NamedTuple):
     message: str
 
 
+class SignalSent(NamedTuple):
+    """A signal generated for a process (or a thread): what became of it."""
+
+    sig: int
+    pid: int
+    result: str  # "pending", "dropped: ignored", "lost: one is already pending", ...
+    sender: int  # 0: sent by the stepping task's call; else the child whose exit or stop sent it
+
+
+class Continued(NamedTuple):
+    """SIGCONT woke these stopped threads."""
+
+    pids: tuple[int, ...]
+
+
+class Stopped(NamedTuple):
+    pids: tuple[int, ...]
+    sig: int
+
+
+class SignalTaken(NamedTuple):
+    """get_signal dequeued a signal and acted on it."""
+
+    sig: int
+    action: str  # "ignored", "handler NAME", "stops", "kills", "CLD_CONTINUED"
+
+
+class Interrupted(NamedTuple):
+    """The call the task slept in was interrupted by the signal taken."""
+
+    call: str
+    restarted: bool  # SA_RESTART (or no handler ran): it runs again afterwards
+
+
+class HandlerReturned(NamedTuple):
+    sig: int
+    blocked: int  # the mask restored
+
+
+class MaskSet(NamedTuple):
+    blocked: int
+
+
+class ActionSet(NamedTuple):
+    sig: int
+    handler: str
+    flags: int
+    discarded: bool  # a pending instance was discarded (now ignored)
+
+
+class ChildReported(NamedTuple):
+    """wait reported a stop or a continue (the child stays)."""
+
+    child: int
+    status: int
+
+
+class Notified(NamedTuple):
+    """The continued process told its parent (CLD_CONTINUED)."""
+
+    parent: int
+
+
 Event = (
     Chose
     | Assigned
@@ -96,4 +159,14 @@ Event = (
     | Slept
     | SubreaperSet
     | AssertFailed
+    | SignalSent
+    | Continued
+    | Stopped
+    | SignalTaken
+    | Interrupted
+    | HandlerReturned
+    | MaskSet
+    | ActionSet
+    | ChildReported
+    | Notified
 )

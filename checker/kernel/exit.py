@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from checker.kernel import events as E
 from checker.kernel.pids import eligible_pid
+from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal
 from checker.kernel.state import (
     INIT_PID,
     NO_MM,
@@ -16,7 +17,7 @@ from checker.kernel.state import (
     Tx,
     other_threads,
 )
-from checker.lang.constants import SIGCHLD, WNOTHREAD
+from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, WNOTHREAD
 
 if TYPE_CHECKING:
     from checker.kernel.wait import WaitCall
@@ -44,11 +45,28 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
     t = tx.get(pid)
     assert t is not None
     ctx.snapshot(tx, t)  # PROG.X keeps the last values of the task that began as PROG
-    zombie = t._replace(state=ZOMBIE, xstatus=status, pc=-1)
+    # exit_signals, exit_mm, exit_files ... : nothing of the signal state is
+    # visible once it is a zombie (a signal to it is dropped), so it is cleared
+    # and equal zombies are equal states
+    zombie = t._replace(
+        state=ZOMBIE,
+        xstatus=status,
+        pc=-1,
+        call=(),
+        blocked=0,
+        pending=0,
+        shared=0,
+        group_exit=0,
+        stop_code=0,
+        continued=0,
+        sighand=NO_MM,
+        frames=(),
+        locals=t.program_locals(),
+    )
+    tx.mm_changed = True  # its handler table is gone
     if not ctx.keep_zombie_values:
         # exit_mm drops the address space; no property reads a zombie's values
         zombie = zombie._replace(locals=(), mm=NO_MM)
-        tx.mm_changed = True
     # exit_notify: tsk->exit_state = EXIT_ZOMBIE
     tx.put(zombie)
     if ev is not None:
@@ -142,15 +160,42 @@ def do_notify_parent(
     released at once (auto-reap).
 
     Auto-reap happens when the signal is SIGCHLD and the parent's SIGCHLD
-    action is SIG_IGN or has SA_NOCLDWAIT. This version of the language has
-    no signal() or sigaction(), so every action is SIG_DFL: there is no
-    auto-reap, and SIGCHLD, whose default action is to ignore, is dropped when
-    it is generated (kernel/signal.c prepare_signal -> sig_ignored).
+    action is SIG_IGN (then no signal is sent) or has SA_NOCLDWAIT (then it
+    is, and a handler runs). A child with another exit signal, or 0 (none),
+    always becomes a zombie.
     """
     parent = tx.get(child.ppid)
     assert parent is not None, f"task {child.pid} has no parent"
+    autoreap = False
+    table = tx.sighands[parent.sighand] if parent.sighand >= 0 else ()
+    if sig == SIGCHLD and chld_autoreap(table):
+        autoreap = True
+        if action(table, SIGCHLD)[0] == SIG_IGN:
+            sig = 0
+    if 0 < sig <= 64:
+        send_signal(tx, sig, parent.pid, True, ev, sender=child.pid)
+    parent = tx.get(child.ppid)
+    assert parent is not None
     wake_up_parent(tx, child, parent, ctx, ev)
-    return False
+    return autoreap
+
+
+def do_notify_parent_cldstop(
+    tx: Tx, child: Task, ctx: ExitContext, ev: list[E.Event] | None
+) -> None:
+    """kernel/signal.c do_notify_parent_cldstop: the group leader tells its
+    real parent it stopped or continued: SIGCHLD unless the parent's SIGCHLD
+    action is SIG_IGN or has SA_NOCLDSTOP; its waiters are woken either way."""
+    leader = tx.get(child.tgid)
+    assert leader is not None
+    parent = tx.get(leader.ppid)
+    assert parent is not None
+    handler, flags = action(tx.sighands[parent.sighand], SIGCHLD)
+    if handler != SIG_IGN and not flags & SA_NOCLDSTOP:
+        send_signal(tx, SIGCHLD, parent.pid, True, ev, sender=leader.pid)
+    parent = tx.get(leader.ppid)
+    assert parent is not None
+    wake_up_parent(tx, leader, parent, ctx, ev)
 
 
 def wake_up_parent(

@@ -37,8 +37,14 @@ def copy_process(
     # and is copied with it. Without CLONE_PARENT/CLONE_THREAD the real parent
     # is the caller itself, the child leads a new thread group (tgid = pid) in
     # the caller's process group, and its exit signal is SIGCHLD.
-    child = new_task(pid, parent.pid, parent.pgid, parent.prog, child_pc, child_locals, mm)
-    child = child._replace(errno=parent.errno)
+    # copy_sighand without CLONE_SIGHAND: a copy of the handler table
+    sighand = tx.new_sighand(tx.sighands[parent.sighand])
+    child = new_task(pid, parent.pid, parent.pgid, parent.prog, child_pc, child_locals, mm, sighand)
+    # the blocked mask is copied, the private pending set starts empty
+    # (init_sigpending), and so does the new process's shared set
+    # (copy_signal). A fork made inside a handler returns from it in the
+    # child too: the handler frames are on the copied stack.
+    child = child._replace(errno=parent.errno, blocked=parent.blocked, frames=parent.frames)
     tx.insert(child)
     # list_add_tail(&p->sibling, &p->real_parent->children): creation order,
     # which is the order wait scans (SEMANTICS 5.6).

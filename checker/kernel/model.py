@@ -19,20 +19,24 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from checker.kernel import events as E
-from checker.kernel.exit import ExitContext, do_exit
+from checker.kernel import signals as sig
+from checker.kernel.exit import ExitContext, do_exit, do_notify_parent_cldstop
 from checker.kernel.fork import copy_process
 from checker.kernel.state import (
+    CONT_NOTIFY,
     DEFAULT_INIT,
     INIT_PID,
     NO_MM,
     RUNNING,
     SLEEPING,
     ZOMBIE,
+    Frame,
     State,
     Task,
     Tx,
     exited_status,
     image_name,
+    leader_of,
     new_task,
     other_threads,
     ppid_of,
@@ -44,13 +48,28 @@ from checker.kernel.wait import (
     NOTHING,
     NOTHING_YET,
     REAPED,
+    REPORTED,
     SLEEP,
     WaitCall,
     do_wait,
     status_record,
 )
 from checker.lang import ir
-from checker.lang.constants import EAGAIN, EINTR, WALL
+from checker.lang.constants import (
+    EAGAIN,
+    EINTR,
+    EINVAL,
+    EPERM,
+    ESRCH,
+    INT_MIN,
+    NSIG,
+    NSIG_STANDARD,
+    SA_RESTART,
+    SIG_BLOCK,
+    SIG_SETMASK,
+    SIG_UNBLOCK,
+    WALL,
+)
 from checker.lang.pyexpr import EvalError, compile_program_expr
 
 
@@ -72,9 +91,13 @@ class Pruned(NamedTuple):
 ANY_LIMIT = 100_000  # values one `any` may take in the explicit explorer
 
 
-class TooManyValues(Exception):
-    """An `any(LO..HI)` with more values than the explicit explorer
-    enumerates: the search stops, incomplete."""
+class Incomplete(Exception):
+    """The search met something the explicit explorer does not enumerate or
+    the model leaves out: it stops, and the verdict is incomplete."""
+
+
+class TooManyValues(Incomplete):
+    """An `any(LO..HI)` with more values than the explicit explorer enumerates."""
 
     def __init__(self, text: str, count: int):
         super().__init__(
@@ -83,6 +106,24 @@ class TooManyValues(Exception):
         )
         self.text = text
         self.count = count
+
+
+class RealTimeSignal(Incomplete):
+    """A computed signal number in 32..64: real-time signals are not modelled
+    (SEMANTICS 6.2)."""
+
+    def __init__(self, text: str, number: int):
+        super().__init__(f"`{text}` uses signal {number}: real-time signals are not modelled")
+
+
+# Task.call[0]: where in a call the task is (the rest of the tuple is the
+# call's arguments, evaluated once at the call, as the kernel holds them).
+IN_CALL = 0  # asleep in the call, or woken and not yet back in it: the call goes on first
+RESTART = 1  # the call returned -ERESTART* and will run again once signals are dealt with
+
+SIGNAL_CALLS = frozenset(
+    ("kill", "raise", "signal", "sigaction", "sigprocmask", "sigsuspend", "pause")
+)
 
 
 class ModelError(Exception):
@@ -113,6 +154,11 @@ def _set(values: tuple[object, ...], slot: int, value: object) -> tuple[object, 
     return (*values[:slot], value, *values[slot + 1 :])
 
 
+def _with_task(s: State, i: int, task: Task) -> State:
+    """The state with task i replaced."""
+    return State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.sighands, s.last_pid, s.named)
+
+
 def _stable_args(instr: ir.Instr) -> bool:
     """Whether a call's arguments read only constants and locals, which
     cannot change while the task sleeps (getppid() can, by re-parenting, and
@@ -126,6 +172,20 @@ def _stable_args(instr: ir.Instr) -> bool:
     if not isinstance(instr, ir.Syscall):
         return True
     return all(stable(x) for a in instr.args if isinstance(a, ir.Expr) for x in ir.walk(a))
+
+
+def uses_signals(scenario: ir.ScenarioIR) -> bool:
+    """Whether a signal can ever be pending: some program sends one, installs
+    a handler, blocks one, or creates a child whose exit signal is not
+    SIGCHLD. Without these, every exit's SIGCHLD is dropped at once (SIG_DFL
+    ignores it), and the model can skip the signal machinery."""
+    for p in scenario.programs:
+        for instr in p.code:
+            if isinstance(instr, ir.Syscall) and instr.name in SIGNAL_CALLS:
+                return True
+            if isinstance(instr, ir.Spawn) and instr.kind == "clone":
+                return True
+    return False
 
 
 def uses_task_values(scenario: ir.ScenarioIR) -> bool:
@@ -146,6 +206,8 @@ class Kernel(ExitContext):
         self.pid_max = settings.pid_max
         self.fault_fork = "fork" in scenario.faults
         self.fault_wait = "wait" in scenario.faults
+        self.fault_kill = "kill" in scenario.faults
+        self.signals = uses_signals(scenario)
         self.keep_zombie_values = uses_task_values(scenario)
         self.named_slot = {prog: i for i, prog in enumerate(scenario.named)}
         helpers = {"_getppid": lambda s, t: ppid_of(s.tasks, t)}
@@ -168,6 +230,7 @@ class Kernel(ExitContext):
             ir.Spawn: self._spawn,
             ir.Exit: self._exit,
             ir.Syscall: self._syscall,
+            ir.Return: self._return,
         }
 
     @staticmethod
@@ -186,7 +249,14 @@ class Kernel(ExitContext):
         if isinstance(instr, ir.Spawn) and instr.flags is not None:
             return (c(instr.flags),)
         if isinstance(instr, ir.Syscall):
-            return tuple(c(a) for a in instr.args if isinstance(a, ir.Expr))
+            # integer arguments in order; a signal set's members in its place
+            fns: list[Fn] = []
+            for a in instr.args:
+                if isinstance(a, ir.Expr):
+                    fns.append(c(a))
+                elif isinstance(a, tuple):
+                    fns += [c(m) for m in a]
+            return tuple(fns)
         return ()
 
     # ------------------------------------------------------------- initial
@@ -197,7 +267,8 @@ class Kernel(ExitContext):
         mems: list[tuple[object, ...]] = []
         named: list[object] = [None] * len(self.scenario.named)
         if self.scenario.init is None:
-            init = new_task(INIT_PID, 0, INIT_PID, DEFAULT_INIT, 0, (), NO_MM)
+            # every action SIG_DFL: as pid 1 it is sent nothing (sig_task_ignored)
+            init = new_task(INIT_PID, 0, INIT_PID, DEFAULT_INIT, 0, (), NO_MM, INIT_PID - 1)
             init = init._replace(state=SLEEPING)
         else:
             init = self._image_task(INIT_PID, 0, INIT_PID, self.scenario.init, mems, named)
@@ -210,7 +281,8 @@ class Kernel(ExitContext):
             children.append(pid)
         tasks.append(init._replace(children=tuple(children)))
         tasks.extend(started)
-        tx = Tx(State(tuple(tasks), tuple(mems), pid, tuple(named)))
+        sighands = tuple(() for _ in tasks)  # one table each, every action SIG_DFL
+        tx = Tx(State(tuple(tasks), tuple(mems), sighands, pid, tuple(named)))
         tx.mm_changed = True
         return tx.freeze()
 
@@ -232,7 +304,7 @@ class Kernel(ExitContext):
             if named[ident] is not None:
                 raise ModelError(f"`{prog.name}.X` is ambiguous: two tasks begin as `{prog.name}`")
             named[ident] = pid
-        return new_task(pid, ppid, pgid, prog_index, pc, locals_, len(mems) - 1, ident)
+        return new_task(pid, ppid, pgid, prog_index, pc, locals_, len(mems) - 1, pid - 1, ident)
 
     # ------------------------------------------------------------- silent code
     def settle(
@@ -302,6 +374,15 @@ class Kernel(ExitContext):
             if t.prog == DEFAULT_INIT and self._init_can_reap(s, t):
                 return [(None, target, ev) for target, ev in self._init_reap(s, t, record)]
             return []
+        if self.signals:
+            # get_signal on the way back to user space: before the next
+            # statement (model choice, SEMANTICS 6.6), unless the task is
+            # still inside a call, which goes on first (wait rescans)
+            leader = leader_of(s.tasks, t)
+            if leader.continued & CONT_NOTIFY or (
+                (not t.call or t.call[0] == RESTART) and sig.deliverable(t, leader)
+            ):
+                return [(None, target, ev) for target, ev in self._deliver(s, t, None, record)]
         prog = self.programs[t.prog]
         fns = self.compiled[t.prog]
         assert t.mm != NO_MM, "a task that runs has an address space"
@@ -340,8 +421,7 @@ class Kernel(ExitContext):
     ) -> State:
         """The state after task i moves on to `next_pc` (settled)."""
         pc, L = self.settle(prog, next_pc, L)
-        task = t._replace(pc=pc, locals=L, **changes)
-        return State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
+        return _with_task(s, i, t._replace(pc=pc, locals=L, **changes))
 
     def _store(
         self,
@@ -366,7 +446,7 @@ class Kernel(ExitContext):
             return self._next(s, i, t, prog, next_pc, L, **changes)
         mems = s.mems
         mem = _set(mems[t.mm], ref.slot, value)
-        s = State(s.tasks, (*mems[: t.mm], mem, *mems[t.mm + 1 :]), s.last_pid, s.named)
+        s = State(s.tasks, (*mems[: t.mm], mem, *mems[t.mm + 1 :]), s.sighands, s.last_pid, s.named)
         return self._next(s, i, t, prog, next_pc, L, **changes)
 
     def _store_tx(
@@ -499,14 +579,292 @@ class Kernel(ExitContext):
     def _syscall(self, s, i, t, prog, pc, L, M, instr, fns, record):
         name = instr.name
         if name in ("wait", "waitpid"):
-            # completing a call it was woken from: the arguments it made
-            call = WaitCall(*t.call) if t.call else self._wait_call(t.prog, pc, s, t, L, M)
+            # going on with a call it slept in, or restarting one: the
+            # arguments it made
+            call = WaitCall(*t.call[1:]) if t.call else self._wait_call(t.prog, pc, s, t, L, M)
             return self._wait(s, i, t, prog, pc, L, instr, call, record)
         if name == "set_subreaper":
             # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
             target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, subreaper=True)
             return [(target, [E.SubreaperSet()] if record else None)]
+        if name == "kill":
+            return self._kill(s, t, prog, L, instr, fns[0](s, t, L, M), fns[1](s, t, L, M), record)
+        if name == "raise":
+            return self._raise(s, t, prog, L, instr, fns[0](s, t, L, M), record)
+        if name in ("signal", "sigaction"):
+            signo = fns[0](s, t, L, M)
+            flags = fns[1](s, t, L, M) if name == "sigaction" else SA_RESTART
+            return self._sigaction(s, i, t, prog, L, instr, signo, instr.args[1], flags, record)
+        if name == "sigprocmask":
+            how = fns[0](s, t, L, M)
+            mask = self._sigset(instr, fns[1:], s, t, L, M)
+            return self._sigprocmask(s, i, t, prog, L, instr, how, mask, record)
+        if name in ("pause", "sigsuspend"):
+            return self._pause(s, i, t, prog, pc, L, M, instr, fns, record)
         raise ModelError(f"`{name}` has no semantics in this version")
+
+    # ------------------------------------------------------------- signals
+    def _signo(self, instr: ir.Instr, value: int) -> int:
+        """A signal number as the kernel takes it (C int); a real-time one
+        stops the search (the model leaves them out)."""
+        value = ((value + 2**31) % 2**32) - 2**31
+        if NSIG_STANDARD < value <= NSIG:
+            raise RealTimeSignal(instr.text, value)
+        return value
+
+    def _sigset(self, instr, fns, s, t, L, M) -> int:
+        """A `{SIG, ...}` literal built with sigaddset: a number outside 1..64
+        is refused by glibc's sigaddset (EINVAL) and left out of the set."""
+        mask = 0
+        for fn in fns:
+            n = self._signo(instr, fn(s, t, L, M))
+            if 1 <= n <= NSIG_STANDARD:
+                mask |= sig.sigmask(n)
+        return mask
+
+    def _fail(self, s, t, prog, L, instr, errno, reason, record, result: object = -1):
+        """The call returns -1 (or `result`) with errno set; nothing else changes."""
+        i = s.tasks.index(t)
+        target = self._store(s, i, t, prog, instr.next, L, instr.target, result, errno=errno)
+        return [(target, [E.Failed(errno, reason)] if record else None)]
+
+    def _kill(self, s, t, prog, L, instr, pid, signo, record):
+        """kernel/signal.c kill_something_info (SEMANTICS 6.2)."""
+        pid = ((pid + 2**31) % 2**32) - 2**31
+        signo = self._signo(instr, signo)
+        if not 0 <= signo <= NSIG:  # valid_signal, checked before anything else
+            return self._fail(s, t, prog, L, instr, EINVAL, "not a signal number", record)
+        if pid == INT_MIN:
+            return self._fail(s, t, prog, L, instr, ESRCH, "pid INT_MIN", record)
+        if pid > 0:
+            # kill_pid_info: the process containing the task with that id
+            targets = [pid] if any(x.pid == pid for x in s.tasks) else []
+        elif pid == -1:
+            # every process with pid > 1 except the caller's own (for_each_process)
+            targets = [x.pid for x in s.tasks if x.pid == x.tgid and x.pid > 1 and x.tgid != t.tgid]
+        else:
+            # __kill_pgrp_info: every process (group leader) of the process group
+            pgid = t.pgid if pid == 0 else -pid
+            targets = [x.pid for x in s.tasks if x.pid == x.tgid and x.pgid == pgid]
+        if not targets:
+            return self._fail(s, t, prog, L, instr, ESRCH, "no such process", record)
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        for target in targets if signo else []:  # signal 0 only checks existence
+            sig.send_signal(tx, signo, target, True, ev)
+        me = tx.get(t.pid)
+        assert me is not None
+        me, L2 = self._store_tx(tx, me, instr.target, 0, L)
+        tx.put(me)
+        out: list[tuple[Successor, list[E.Event] | None]] = [
+            (self._finish(tx, me, prog, instr.next, L2), ev)
+        ]
+        if self.fault_kill:
+            # faults { kill }: every target refuses (check_kill_permission);
+            # kill(-1) ignores EPERM and returns 0 all the same
+            if pid == -1:
+                i = s.tasks.index(t)
+                target_state = self._store(s, i, t, prog, instr.next, L, instr.target, 0)
+                note = E.Failed(0, "fault injected: every target refused; kill(-1) returns 0")
+                out.append((target_state, [note] if record else None))
+            else:
+                out += self._fail(s, t, prog, L, instr, EPERM, "fault injected", record)
+        return out
+
+    def _raise(self, s, t, prog, L, instr, signo, record):
+        """glibc raise: tgkill(getpid(), gettid(), sig): pending on this thread alone."""
+        signo = self._signo(instr, signo)
+        if not 0 <= signo <= NSIG:
+            return self._fail(s, t, prog, L, instr, EINVAL, "not a signal number", record)
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        if signo:
+            sig.send_signal(tx, signo, t.pid, False, ev)
+        me = tx.get(t.pid)
+        assert me is not None
+        me, L2 = self._store_tx(tx, me, instr.target, 0, L)
+        tx.put(me)
+        return [(self._finish(tx, me, prog, instr.next, L2), ev)]
+
+    def _sigaction(self, s, i, t, prog, L, instr, signo, handler, flags, record):
+        """kernel/signal.c do_sigaction. `signal` is glibc's: sigaction with
+        SA_RESTART. Returns 0 (the language's `signal` does not return the
+        old handler)."""
+        signo = self._signo(instr, signo)
+        if not 1 <= signo <= NSIG or sig.sigmask(signo) & sig.SIG_KERNEL_ONLY_MASK:
+            why = (
+                "SIGKILL and SIGSTOP cannot be caught or ignored"
+                if 1 <= signo <= NSIG
+                else "not a signal number"
+            )
+            return self._fail(s, t, prog, L, instr, EINVAL, why, record)
+        flags &= sig.SA_KNOWN
+        tx = Tx(s)
+        me = tx.tasks[i]
+        table = sig.with_action(tx.sighands[me.sighand], signo, handler, flags)
+        tx.sighands[me.sighand] = table
+        discarded = False
+        if sig.handler_ignored(handler, signo):
+            # POSIX 3.3.1.3: a pending signal now ignored is discarded, blocked or not
+            leader = leader_of(tx.tasks, me)
+            before = [(x.pending, x.shared) for x in tx.tasks]
+            sig.flush_everywhere(tx, leader, sig.sigmask(signo))
+            discarded = before != [(x.pending, x.shared) for x in tx.tasks]
+        me = tx.tasks[i]
+        me, L2 = self._store_tx(tx, me, instr.target, 0, L)
+        tx.put(me)
+        ev = [E.ActionSet(signo, handler, flags, discarded)] if record else None
+        return [(self._finish(tx, me, prog, instr.next, L2), ev)]
+
+    def _sigprocmask(self, s, i, t, prog, L, instr, how, mask, record):
+        """kernel/signal.c sigprocmask; SIGKILL and SIGSTOP are silently left out."""
+        if how == SIG_BLOCK:
+            blocked = t.blocked | mask
+        elif how == SIG_UNBLOCK:
+            blocked = t.blocked & ~mask
+        elif how == SIG_SETMASK:
+            blocked = mask
+        else:
+            return self._fail(
+                s,
+                t,
+                prog,
+                L,
+                instr,
+                EINVAL,
+                "`how` is not SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK",
+                record,
+            )
+        blocked = sig.set_blocked(blocked)
+        target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, blocked=blocked)
+        return [(target, [E.MaskSet(blocked)] if record else None)]
+
+    def _pause(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        """pause() and sigsuspend(set): sleep until a signal is taken; they
+        return -1 EINTR only after a handler ran (SEMANTICS 6.7)."""
+        if t.call and t.call[0] == IN_CALL:
+            # woken: `while (!signal_pending(current)) schedule();`
+            if sig.deliverable(t, leader_of(s.tasks, t)):
+                return self._deliver(s, t, L, record)
+            asleep = _with_task(s, i, t._replace(state=SLEEPING, pc=pc, locals=L))
+            return [(asleep, [E.Slept(())] if record else None)]
+        ev: list[E.Event] | None = [] if record else None
+        call: tuple[int, ...] = (IN_CALL,)
+        blocked = t.blocked
+        if instr.name == "sigsuspend":
+            # saved_sigmask = blocked; set_current_blocked(set)
+            call = (IN_CALL, t.blocked)
+            blocked = sig.set_blocked(self._sigset(instr, fns, s, t, L, M))
+            if ev is not None:
+                ev.append(E.MaskSet(blocked))
+        task = t._replace(pc=pc, locals=L, call=call, blocked=blocked)
+        if sig.deliverable(task, leader_of(s.tasks, task)):
+            # a signal the new mask lets through is already pending: no sleep
+            return [(_with_task(s, i, task), ev)]
+        if ev is not None:
+            ev.append(E.Slept(()))
+        return [(_with_task(s, i, task._replace(state=SLEEPING)), ev)]
+
+    def _deliver(self, s: State, t: Task, L: tuple[object, ...] | None, record: bool):
+        """Take one signal (kernel/signal.c get_signal): report a continue,
+        discard it, stop, die, or enter its handler. With `L`, the task is
+        inside a call (at its pc) that the signal interrupts: EINTR or a
+        restart (SEMANTICS 5.5, 6.7)."""
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        taken = sig.get_signal(tx, t.pid)
+        me = tx.get(t.pid)
+        assert me is not None
+        prog = self.programs[me.prog]
+        instr = prog.code[me.pc]
+        interrupted = L is not None
+        call_name = instr.name if isinstance(instr, ir.Syscall) else ""
+        if taken.kind == "notify":
+            if ev is not None:
+                ev.append(E.SignalTaken(0, "CLD_CONTINUED"))
+            do_notify_parent_cldstop(tx, me, self, ev)
+            return [(tx.freeze(), ev)]
+        if taken.kind == "die":
+            if ev is not None:
+                ev.append(E.SignalTaken(taken.sig, "kills"))
+            if me.pid == INIT_PID:
+                message = f"Attempted to kill init! exitcode={taken.sig:#010x}"
+                return [(Failure("assertions", message, me.pid), ev)]
+            if L is not None:
+                tx.put(me._replace(locals=L))
+            do_exit(tx, me.pid, taken.sig, self, ev)
+            return [(tx.freeze(), ev)]
+        # the call it was in, if any, goes on with the next step: a wait
+        # restarts (rescans, after any other signal); pause and sigsuspend
+        # keep waiting for a handler
+        restart = me.call
+        if interrupted and call_name in ("wait", "waitpid"):
+            restart = (RESTART, *me.call[1:])
+        if taken.kind == "ignore":
+            if ev is not None:
+                ev.append(E.SignalTaken(taken.sig, "ignored"))
+            tx.put(me._replace(call=restart))
+            return [(tx.freeze(), ev)]
+        if taken.kind == "stop":
+            stopped = sig.do_signal_stop(tx, me, taken.sig)
+            if ev is not None:
+                ev.append(E.SignalTaken(taken.sig, "stops"))
+                ev.append(E.Stopped(tuple(stopped), taken.sig))
+            me = tx.get(t.pid)
+            assert me is not None
+            tx.put(me._replace(call=restart))
+            do_notify_parent_cldstop(tx, me, self, ev)
+            return [(tx.freeze(), ev)]
+        assert taken.kind == "handler"
+        handler = prog.handlers[taken.handler]
+        blocked = me.blocked
+        if not interrupted:
+            frame = Frame(me.pc, me.locals, blocked, me.call, taken.sig)
+        else:
+            assert L is not None and isinstance(instr, ir.Syscall)
+            name = instr.name
+            if name in ("wait", "waitpid") and taken.flags & SA_RESTART:
+                frame = Frame(me.pc, L, blocked, restart, taken.sig)
+                if ev is not None:
+                    ev.append(E.Interrupted(instr.text, True))
+            else:
+                # -ERESTARTSYS without SA_RESTART, or -ERESTARTNOHAND: EINTR
+                result: object = FAILED if name in ("wait", "waitpid") else -1
+                me, L2 = self._store_tx(tx, me, instr.target, result, L)
+                me = me._replace(errno=EINTR)
+                pc2, L2 = self.settle(prog, instr.next, L2)
+                # sigsuspend: the handler returns to the mask it saved
+                saved = me.call[1] if name == "sigsuspend" else blocked
+                frame = Frame(pc2, L2, saved, (), taken.sig)
+                if ev is not None:
+                    ev.append(E.Interrupted(instr.text, False))
+        if ev is not None:
+            ev.insert(0, E.SignalTaken(taken.sig, f"handler {taken.handler}"))
+        hpc, hL = self.settle(prog, handler.entry, (None,) * len(handler.local_names))
+        tx.put(
+            me._replace(
+                pc=hpc,
+                locals=hL,
+                call=(),
+                blocked=sig.handler_mask(blocked, taken.sig, taken.flags),
+                frames=(*me.frames, frame),
+            )
+        )
+        return [(tx.freeze(), ev)]
+
+    def _return(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        """Leaving a handler (rt_sigreturn): the interrupted context and the
+        mask saved at entry come back."""
+        frame = t.frames[-1]
+        task = t._replace(
+            pc=frame.pc,
+            locals=frame.locals,
+            blocked=sig.set_blocked(frame.blocked),
+            call=frame.call,
+            frames=t.frames[:-1],
+        )
+        after = _with_task(s, i, task)
+        return [(after, [E.HandlerReturned(frame.signal, task.blocked)] if record else None)]
 
     def _wait_call(
         self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...], M: tuple[object, ...]
@@ -523,8 +881,15 @@ class Kernel(ExitContext):
         """wait4 (wait.py): reap, return 0 (WNOHANG), fail, or go to sleep."""
         tx = Tx(s)
         result = do_wait(tx, t, call.upid, call.options)
-        if result.kind == REAPED:
-            ev = [E.Reaped(result.pid, result.status)] if record else None
+        if result.kind in (REAPED, REPORTED):
+            if record:
+                ev = [
+                    E.Reaped(result.pid, result.status)
+                    if result.kind == REAPED
+                    else E.ChildReported(result.pid, result.status)
+                ]
+            else:
+                ev = None
             me = tx.get(t.pid)  # its children list has lost the reaped child
             assert me is not None
             me, pL = self._store_tx(
@@ -550,12 +915,18 @@ class Kernel(ExitContext):
             )
             return [(target, [E.Failed(result.errno, "")] if record else None)]
         assert result.kind == SLEEP
+        in_call = self.signals and t.call and t.call[0] == IN_CALL
+        if in_call and sig.deliverable(t, leader_of(s.tasks, t)):
+            # do_wait: nothing to report and a signal pending -> -ERESTARTSYS
+            return self._deliver(s, t, L, record)
         # do_wait: set_current_state(TASK_INTERRUPTIBLE); schedule(). The pc
         # stays on the wait (not on a `choose` that led to it), which runs
         # again after a wake-up.
-        stored = () if self.stable_args[t.prog][pc] else tuple(call)
-        task = t._replace(state=SLEEPING, pc=pc, locals=L, call=stored)
-        asleep = State((*s.tasks[:i], task, *s.tasks[i + 1 :]), s.mems, s.last_pid, s.named)
+        if self.signals or not self.stable_args[t.prog][pc]:
+            stored: tuple[int, ...] = (IN_CALL, *call)
+        else:
+            stored = ()
+        asleep = _with_task(s, i, t._replace(state=SLEEPING, pc=pc, locals=L, call=stored))
         slept: list[E.Event] | None = [E.Slept(result.eligible)] if record else None
         out: list[tuple[Successor, list[E.Event] | None]] = [(asleep, slept)]
         if self.fault_wait:
@@ -592,7 +963,7 @@ class Kernel(ExitContext):
         """The arguments of the wait a sleeping task called: stored with the
         task, or (when they cannot have changed) evaluated again."""
         if waiter.call:
-            return WaitCall(*waiter.call)
+            return WaitCall(*waiter.call[1:])
         if waiter.prog == DEFAULT_INIT:
             return None
         instr = self.programs[waiter.prog].code[waiter.pc]
@@ -604,4 +975,4 @@ class Kernel(ExitContext):
     def snapshot(self, tx: Tx, task: Task) -> None:
         if task.ident >= 0 and tx.named[task.ident] == task.pid:
             values = tx.mems[task.mm] if task.mm != NO_MM else ()
-            tx.named[task.ident] = (task.locals, values)
+            tx.named[task.ident] = (task.program_locals(), values)

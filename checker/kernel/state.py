@@ -1,9 +1,10 @@
 """The kernel state: an immutable, hashable task table.
 
 A State is a tuple of Tasks sorted by pid, a tuple of address spaces (the
-`var` values of each, indexed by Task.mm), the pid allocator's cursor, and
-what properties need to name a task (`named`). Everything is a plain tuple,
-so a state hashes and compares fast and can be stored in a set.
+`var` values of each, indexed by Task.mm), a tuple of signal-handler tables
+(indexed by Task.sighand), the pid allocator's cursor, and what properties
+need to name a task (`named`). Everything is a plain tuple, so a state
+hashes and compares fast and can be stored in a set.
 
 Steps that touch one task replace one element of the task tuple; steps that
 touch several (fork, exit, wait) go through `Tx`, a mutable working copy that
@@ -24,7 +25,7 @@ DISK_SLEEP = "D"  # TASK_KILLABLE (a vfork parent)
 STOPPED = "T"  # __TASK_STOPPED
 ZOMBIE = "Z"  # EXIT_ZOMBIE
 
-NO_MM = -1
+NO_MM = -1  # also Task.sighand of a task that has none (a zombie)
 DEFAULT_INIT = -1  # Task.prog of the built-in init (pid 1)
 INIT_PID = 1  # the init of the (only) pid namespace: the last-resort reaper
 
@@ -50,13 +51,57 @@ class Task(NamedTuple):
     # The arguments of the blocking call it sleeps in (or was woken from and
     # has not completed yet): Linux evaluates them once, at the call
     # (kernel_wait4 fixes wo_pid), so the wake filter and the rescan use
-    # these, not a new evaluation. () when not in such a call.
+    # these, not a new evaluation. () when not in such a call (and, in a
+    # scenario where no signal can interrupt a call, also while it sleeps in
+    # a call whose arguments cannot change).
     call: tuple[int, ...]
+    # Signals (kernel/signal.c). Sets are bit masks, bit sig-1 (sigmask()).
+    blocked: int  # task->blocked
+    pending: int  # task->pending: the thread's private set
+    # signal->shared_pending and the thread group's signal_struct flags are
+    # kept on the group leader's entry (for a thread, read its leader's):
+    shared: int  # signal->shared_pending
+    group_exit: int  # SIGNAL_GROUP_EXIT: the group_exit_code (a signal) it dies with; 0 if none
+    stop_code: int  # SIGNAL_STOP_STOPPED's group_exit_code not yet reported to WUNTRACED
+    continued: int  # CONT_REPORT | CONT_NOTIFY (SIGNAL_STOP_CONTINUED, SIGNAL_CLD_CONTINUED)
+    sighand: int  # handler table: index into State.sighands, NO_MM once exited
+    # The contexts interrupted by the signal handlers it is running,
+    # outermost first (the frames on the user stack); () outside handlers.
+    frames: tuple[Frame, ...]
+
+    def program_locals(self) -> tuple[object, ...]:
+        """The locals of the program's own frame, under any handler frames."""
+        return self.frames[0].locals if self.frames else self.locals
+
+
+class Frame(NamedTuple):
+    """What a handler's `return` (sigreturn) restores: where the interrupted
+    code resumes, its locals, the blocked mask saved at handler entry, and
+    the call it restarts (SA_RESTART) or ()."""
+
+    pc: int
+    locals: tuple[object, ...]
+    blocked: int
+    call: tuple[int, ...]
+    signal: int  # the signal whose handler runs above this frame (for traces)
+
+
+# Task.continued bits
+CONT_REPORT = 1  # SIGNAL_STOP_CONTINUED: WCONTINUED has something to report
+CONT_NOTIFY = 2  # SIGNAL_CLD_CONTINUED: CLD_CONTINUED not yet sent to the parent
+
+# One entry of a handler table: (signal, handler, sa_flags) where handler is
+# "SIG_IGN", "SIG_DFL" or the name of a handler of the task's program. A
+# table holds only the entries that differ from (SIG_DFL, no flags), in
+# signal order.
+Action = tuple[int, str, int]
+Handlers = tuple[Action, ...]
 
 
 class State(NamedTuple):
     tasks: tuple[Task, ...]  # sorted by pid
     mems: tuple[tuple[object, ...], ...]  # address spaces, in order of first use by tasks
+    sighands: tuple[Handlers, ...]  # handler tables (sighand_struct), in order of first use
     last_pid: int  # alloc_pid's cursor (kernel/pid.c idr_alloc_cyclic)
     # One entry per program whose task a property names as PROG.X: None (not
     # begun yet), the pid of the task that began as PROG while it is in the
@@ -77,6 +122,15 @@ def find(tasks: Sequence[Task], pid: int) -> int:
 def get(tasks: Sequence[Task], pid: int) -> Task | None:
     i = find(tasks, pid)
     return tasks[i] if i >= 0 else None
+
+
+def leader_of(tasks: Sequence[Task], t: Task) -> Task:
+    """The thread-group leader, whose entry holds the group's signal state."""
+    if t.tgid == t.pid:
+        return t
+    leader = get(tasks, t.tgid)
+    assert leader is not None, f"thread {t.pid} has no leader"
+    return leader
 
 
 def ppid_of(tasks: tuple[Task, ...], t: Task) -> int:
@@ -107,14 +161,15 @@ def other_threads(tasks: Sequence[Task], task: Task) -> list[Task]:
 class Tx:
     """A mutable copy of a State for one multi-task step."""
 
-    __slots__ = ("last_pid", "mems", "mm_changed", "named", "tasks")
+    __slots__ = ("last_pid", "mems", "mm_changed", "named", "sighands", "tasks")
 
     def __init__(self, s: State):
         self.tasks: list[Task] = list(s.tasks)
         self.mems: list[tuple[object, ...]] = list(s.mems)
+        self.sighands: list[Handlers] = list(s.sighands)
         self.last_pid = s.last_pid
         self.named: list[object] = list(s.named)
-        self.mm_changed = False
+        self.mm_changed = False  # an address space or handler table was added or dropped
 
     def index(self, pid: int) -> int:
         """Position of the task with this pid, or -1."""
@@ -143,28 +198,39 @@ class Tx:
         self.mm_changed = True
         return len(self.mems) - 1
 
+    def new_sighand(self, table: Handlers) -> int:
+        self.sighands.append(table)
+        self.mm_changed = True
+        return len(self.sighands) - 1
+
     def freeze(self) -> State:
         tasks = self.tasks
         mems = self.mems
+        sighands = self.sighands
         if self.mm_changed:
-            tasks, mems = _canonical_mms(tasks, mems)
-        return State(tuple(tasks), tuple(mems), self.last_pid, tuple(self.named))
+            tasks, mems, sighands = _canonical_tables(tasks, mems, sighands)
+        return State(tuple(tasks), tuple(mems), tuple(sighands), self.last_pid, tuple(self.named))
 
 
-def _canonical_mms(
-    tasks: list[Task], mems: list[tuple[object, ...]]
-) -> tuple[list[Task], list[tuple[object, ...]]]:
-    """Renumber address spaces in order of first use by the tasks (in pid
-    order) and drop the unused ones, so equal configurations are equal states."""
-    order: dict[int, int] = {}
+def _canonical_tables(
+    tasks: list[Task], mems: list[tuple[object, ...]], sighands: list[Handlers]
+) -> tuple[list[Task], list[tuple[object, ...]], list[Handlers]]:
+    """Renumber address spaces and handler tables in order of first use by
+    the tasks (in pid order) and drop the unused ones, so equal
+    configurations are equal states."""
+    mm_order: dict[int, int] = {}
+    sh_order: dict[int, int] = {}
+    new_tasks = []
     for t in tasks:
-        if t.mm != NO_MM and t.mm not in order:
-            order[t.mm] = len(order)
-    new_tasks = [
-        t if t.mm == NO_MM or order[t.mm] == t.mm else t._replace(mm=order[t.mm]) for t in tasks
-    ]
-    new_mems = [mems[old] for old in sorted(order, key=order.__getitem__)]
-    return new_tasks, new_mems
+        mm, sh = t.mm, t.sighand
+        if mm != NO_MM:
+            mm = mm_order.setdefault(mm, len(mm_order))
+        if sh != NO_MM:
+            sh = sh_order.setdefault(sh, len(sh_order))
+        new_tasks.append(t if mm == t.mm and sh == t.sighand else t._replace(mm=mm, sighand=sh))
+    new_mems = [mems[old] for old in mm_order]
+    new_sighands = [sighands[old] for old in sh_order]
+    return new_tasks, new_mems, new_sighands
 
 
 def new_task(
@@ -175,6 +241,7 @@ def new_task(
     pc: int,
     locals_: tuple[object, ...],
     mm: int,
+    sighand: int,
     ident: int = -1,
 ) -> Task:
     return Task(
@@ -194,4 +261,12 @@ def new_task(
         exit_signal=SIGCHLD,
         ident=ident,
         call=(),
+        blocked=0,
+        pending=0,
+        shared=0,
+        group_exit=0,
+        stop_code=0,
+        continued=0,
+        sighand=sighand,
+        frames=(),
     )

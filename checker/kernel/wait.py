@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from checker.kernel.exit import release_task
 from checker.kernel.pids import eligible_pid
-from checker.kernel.state import ZOMBIE, Task, Tx, other_threads
+from checker.kernel.state import CONT_REPORT, ZOMBIE, Task, Tx, other_threads
 from checker.lang.constants import (
     ECHILD,
     EINVAL,
@@ -21,7 +21,8 @@ from checker.lang.constants import (
     WUNTRACED,
 )
 
-REAPED, NOTHING, ERROR, SLEEP = "reaped", "nothing", "error", "sleep"
+REAPED, REPORTED, NOTHING, ERROR, SLEEP = "reaped", "reported", "nothing", "error", "sleep"
+STATUS_CONTINUED = 0xFFFF  # include/uapi/linux/wait.h: __W_CONTINUED
 
 
 class WaitCall(NamedTuple):
@@ -41,7 +42,7 @@ ANY_CHILD = WaitCall(-1, 0)  # wait(): wait4(-1, &status, 0, NULL)
 
 
 class WaitResult(NamedTuple):
-    kind: str  # REAPED (pid, status), NOTHING (WNOHANG: 0), ERROR (errno), SLEEP
+    kind: str  # REAPED or REPORTED (pid, status), NOTHING (WNOHANG: 0), ERROR (errno), SLEEP
     pid: int = 0
     status: int = 0
     errno: int = 0
@@ -86,6 +87,15 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
             return WaitResult(REAPED, pid=child.pid, status=child.xstatus)
         # anything else counts as something to wait for (notask_error = 0)
         eligible.append(child.pid)
+        # wait_task_stopped: with WUNTRACED, a completed group stop whose
+        # group_exit_code is not reported yet; reporting clears it
+        if options & WUNTRACED and child.stop_code:
+            tx.put(child._replace(stop_code=0))
+            return WaitResult(REPORTED, pid=child.pid, status=(child.stop_code << 8) | 0x7F)
+        # wait_task_continued: with WCONTINUED, SIGNAL_STOP_CONTINUED; cleared
+        if options & WCONTINUED and child.continued & CONT_REPORT:
+            tx.put(child._replace(continued=child.continued & ~CONT_REPORT))
+            return WaitResult(REPORTED, pid=child.pid, status=STATUS_CONTINUED)
     if not eligible:
         return WaitResult(ERROR, errno=ECHILD)
     if options & WNOHANG:

@@ -24,7 +24,8 @@ ACTION = "signal action"
 @dataclass(frozen=True, slots=True)
 class FuncSpec:
     """A callable. `params` name the kind of each argument:
-    "int", "sigset", "action" (SIG_DFL, SIG_IGN or a handler), "program"
+    "int", "signal" (an integer that is a signal number), "sigset",
+    "action" (SIG_DFL, SIG_IGN or a handler), "program"
     (a program or kthread name), "name" (a lock or wait queue), "cond" (an
     expression re-evaluated by the callee); `optional` trailing ones may be
     left out."""
@@ -49,13 +50,13 @@ FUNCTIONS: dict[str, FuncSpec] = {
         FuncSpec("getppid", (), INT, "query", True),
         FuncSpec("gettid", (), INT, "query", True),
         # signals
-        FuncSpec("kill", ("int", "int"), INT, "syscall", False),
-        FuncSpec("raise", ("int",), INT, "syscall", False),
-        FuncSpec("signal", ("int", "action"), INT, "syscall", False),
-        FuncSpec("sigaction", ("int", "action", "int"), INT, "syscall", False),
-        FuncSpec("sigprocmask", ("int", "sigset"), INT, "syscall", False),
-        FuncSpec("sigsuspend", ("sigset",), INT, "syscall", False),
-        FuncSpec("pause", (), INT, "syscall", False),
+        FuncSpec("kill", ("int", "signal"), INT, "syscall", True),
+        FuncSpec("raise", ("signal",), INT, "syscall", True),
+        FuncSpec("signal", ("signal", "action"), INT, "syscall", True),
+        FuncSpec("sigaction", ("signal", "action", "int"), INT, "syscall", True),
+        FuncSpec("sigprocmask", ("int", "sigset"), INT, "syscall", True),
+        FuncSpec("sigsuspend", ("sigset",), INT, "syscall", True),
+        FuncSpec("pause", (), INT, "syscall", True),
         # threads
         FuncSpec("join", ("int",), INT, "syscall", False),
         # kernel context
@@ -150,4 +151,4 @@ class Settings:
 
 # faults { ... }: the calls whose error returns are explored, and whether the
 # checker can explore them yet.
-FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": False}
+FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": True}

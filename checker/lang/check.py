@@ -39,7 +39,14 @@ from checker.lang.builtins import (
     FuncSpec,
     Settings,
 )
-from checker.lang.constants import CONSTANTS, LONG_MAX, LONG_MIN, STATE_NAMES
+from checker.lang.constants import (
+    CONSTANTS,
+    LONG_MAX,
+    LONG_MIN,
+    NSIG,
+    NSIG_STANDARD,
+    STATE_NAMES,
+)
 from checker.lang.pyexpr import EvalError, compile_program_expr
 
 # ------------------------------------------------------------------ results
@@ -978,7 +985,9 @@ class _BodyChecker:
                     c.error(arg.pos, "expected a signal set, such as `{SIGCHLD}` or `{}`")
                 else:
                     for item in arg.items:
-                        self.int_expr(item, assigned)
+                        self.signal_expr(item, assigned, in_set=True)
+            elif kind == "signal":
+                self.signal_expr(arg, assigned)
             elif kind == "action":
                 if isinstance(arg, A.Name) and arg.name in self.prog.handlers:
                     continue
@@ -1007,6 +1016,20 @@ class _BodyChecker:
         t = self.expr(e, assigned)
         if t is not None and t not in (INT, BOOL):
             self.c.error(e.pos, f"expected a condition, found {_a(t)}")
+
+    def signal_expr(self, e: A.Expr, assigned: frozenset[str], in_set: bool = False) -> None:
+        """A signal number: an integer; a constant one must be a signal the
+        model has (SEMANTICS 6.2: real-time signals are left out)."""
+        self.int_expr(e, assigned)
+        value = self.c.constant(e)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return
+        if NSIG_STANDARD < value <= NSIG:
+            self.c.error(
+                e.pos, f"signal {value} is a real-time signal; real-time signals are not modelled"
+            )
+        elif in_set and not 1 <= value <= NSIG:
+            self.c.error(e.pos, f"{value} is not a signal number (signals are 1 to {NSIG})")
 
     def int_expr(self, e: A.Expr, assigned: frozenset[str]) -> None:
         t = self.expr(e, assigned)

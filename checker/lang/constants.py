@@ -45,6 +45,14 @@ SIGNALS: dict[str, int] = {
 }
 SIGCHLD = SIGNALS["SIGCHLD"]
 SIGKILL = SIGNALS["SIGKILL"]
+SIGSTOP = SIGNALS["SIGSTOP"]
+SIGCONT = SIGNALS["SIGCONT"]
+# the name traces print for a signal number (SIGABRT, not SIGIOT; SIGIO, not SIGPOLL)
+SIGNAL_NAMES: dict[int, str] = {}
+for _name, _number in SIGNALS.items():
+    SIGNAL_NAMES.setdefault(_number, _name)
+NSIG_STANDARD = 31  # 1..31 are standard signals; 32..64 (_NSIG) real-time ones
+NSIG = 64  # valid_signal: 1..64
 
 # include/uapi/linux/sched.h: clone(2) flags; the low byte (CSIGNAL) is the
 # exit signal. CLONE_NEWTIME shares the low byte and, like CLONE_CLEAR_SIGHAND
@@ -131,6 +139,17 @@ EINTR = ERRNOS["EINTR"]
 ECHILD = ERRNOS["ECHILD"]
 EAGAIN = ERRNOS["EAGAIN"]
 EINVAL = ERRNOS["EINVAL"]
+EPERM = ERRNOS["EPERM"]
+SIG_DFL = SIGACTION["SIG_DFL"]
+SIG_IGN = SIGACTION["SIG_IGN"]
+SA_NOCLDSTOP = SIGACTION["SA_NOCLDSTOP"]
+SA_NOCLDWAIT = SIGACTION["SA_NOCLDWAIT"]
+SA_RESTART = SIGACTION["SA_RESTART"]
+SA_NODEFER = SIGACTION["SA_NODEFER"]
+SA_RESETHAND = SIGACTION["SA_RESETHAND"]
+SIG_BLOCK = SIGACTION["SIG_BLOCK"]
+SIG_UNBLOCK = SIGACTION["SIG_UNBLOCK"]
+SIG_SETMASK = SIGACTION["SIG_SETMASK"]
 
 # include/linux/sched.h task states, for set_current_state (kernel threads)
 TASK_STATES: dict[str, int] = {

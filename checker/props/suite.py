@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, State, Task, image_name
+from checker.kernel.signals import sigmask
+from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, STOPPED, State, Task, image_name
 from checker.lang import ir
+from checker.lang.constants import SIGNAL_NAMES
 from checker.props import builtin
 from checker.props.compile import compile_property
 
@@ -29,6 +31,29 @@ def where(scenario: ir.ScenarioIR, t: Task) -> str:
         "sleeps in" if t.state == SLEEPING else "is at" if t.state == RUNNING else "is stopped at"
     )
     return f"{verb} `{instr.text}` (line {instr.pos.line})"
+
+
+def why_stuck(scenario: ir.ScenarioIR, s: State, t: Task) -> str:
+    """Why a task of a deadlocked state never runs again, when signals are
+    the reason: what could wake it, and that nobody is left to send it."""
+    if t.state == STOPPED:
+        return "; only SIGCONT or SIGKILL resumes it, and no task is left to send one"
+    if t.prog == DEFAULT_INIT or t.state != SLEEPING:
+        return ""
+    instr = scenario.programs[t.prog].code[t.pc]
+    if not isinstance(instr, ir.Syscall) or instr.name not in ("pause", "sigsuspend"):
+        return ""
+    table = s.sighands[t.sighand] if t.sighand >= 0 else ()
+    handled = [n for n, handler, _ in table if handler not in ("SIG_DFL", "SIG_IGN")]
+    usable = [n for n in handled if not t.blocked & sigmask(n)]
+    if not usable:
+        return (
+            "; only a handler ends it, and every signal with a handler is blocked"
+            if handled
+            else "; only a handler ends it, and no signal has one"
+        )
+    names = ", ".join(SIGNAL_NAMES[n] for n in usable)
+    return f"; it waits for {names}, and no task is left to send it"
 
 
 @dataclass
@@ -67,7 +92,10 @@ class PropertySuite:
         stuck = builtin.live_tasks(s)
         if not stuck:
             return None
-        parts = [f"{task_name(self.scenario, t)} {where(self.scenario, t)}" for t in stuck]
+        parts = [
+            f"{task_name(self.scenario, t)} {where(self.scenario, t)}{why_stuck(self.scenario, s, t)}"
+            for t in stuck
+        ]
         return "no task can take a step: " + "; ".join(parts)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from checker.errors import format_diagnostics
 from checker.kernel import events as E
+from checker.kernel.signals import members
 from checker.kernel.state import State, Task, image_name, ppid_of
 from checker.kernel.wait import status_record
-from checker.lang.constants import ERRNO_NAMES
+from checker.lang.constants import ERRNO_NAMES, SIGACTION, SIGNAL_NAMES
 from checker.results import (
     MET,
     NOT_MET,
@@ -91,23 +92,65 @@ def _prog(t: Task, programs: tuple[str, ...]) -> str:
     return image_name(t, programs)
 
 
-def ps_rows(s: State, programs: tuple[str, ...], pids: list[int] | None = None) -> list[str]:
-    """`ps -o pid,ppid,stat,comm`-like rows (all tasks, or these pids)."""
-    rows = [f"{'PID':>5} {'PPID':>5} STAT PROGRAM"]
+def signal_set(mask: int) -> str:
+    """`{USR1,CHLD}`: a signal set in short names, `-` when empty."""
+    if not mask:
+        return "-"
+    return "{" + ",".join(sig_name(n).removeprefix("SIG") for n in members(mask)) + "}"
+
+
+def sig_name(n: int) -> str:
+    return SIGNAL_NAMES.get(n, f"signal {n}")
+
+
+def _uses_signals(s: State) -> bool:
+    return any(t.pending or t.shared or t.blocked or t.frames for t in s.tasks)
+
+
+def ps_rows(
+    s: State, programs: tuple[str, ...], pids: list[int] | None = None, signals: bool = False
+) -> list[str]:
+    """`ps -o pid,ppid,stat,comm`-like rows (all tasks, or these pids); with
+    `signals`, also each task's pending and blocked sets, as
+    /proc/PID/status shows them (ShdPnd is the process's shared set)."""
+    head = f"{'PID':>5} {'PPID':>5} STAT {'PROGRAM':<10}"
+    rows = [head + f" {'PENDING':<14} {'SHARED':<14} BLOCKED" if signals else head.rstrip()]
     by_pid = {t.pid: t for t in s.tasks}
     for pid in pids if pids is not None else sorted(by_pid):
         t = by_pid.get(pid)
         if t is None:
             rows.append(f"{pid:>5} {'':>5} -    (gone)")
-        else:
-            rows.append(f"{t.pid:>5} {ppid_of(s.tasks, t):>5} {t.state:<4} {_prog(t, programs)}")
+            continue
+        row = f"{t.pid:>5} {ppid_of(s.tasks, t):>5} {t.state:<4} {_prog(t, programs):<10}"
+        if signals:
+            depth = (
+                f" (in {len(t.frames)} handler{'s' if len(t.frames) > 1 else ''})"
+                if t.frames
+                else ""
+            )
+            row += f" {signal_set(t.pending):<14} {signal_set(t.shared):<14} {signal_set(t.blocked)}{depth}"
+        rows.append(row.rstrip())
     return rows
 
 
-def changed_pids(before: State, after: State) -> list[int]:
-    old = {t.pid: (ppid_of(before.tasks, t), t.state, t.prog) for t in before.tasks}
-    new = {t.pid: (ppid_of(after.tasks, t), t.state, t.prog) for t in after.tasks}
+def _row_key(s: State, t: Task, signals: bool) -> tuple[object, ...]:
+    key: tuple[object, ...] = (ppid_of(s.tasks, t), t.state, t.prog)
+    if signals:
+        key += (t.pending, t.shared, t.blocked, len(t.frames))
+    return key
+
+
+def changed_pids(before: State, after: State, signals: bool = False) -> list[int]:
+    old = {t.pid: _row_key(before, t, signals) for t in before.tasks}
+    new = {t.pid: _row_key(after, t, signals) for t in after.tasks}
     return sorted(pid for pid in old.keys() | new.keys() if old.get(pid) != new.get(pid))
+
+
+_SA_NAMES = ("SA_NOCLDSTOP", "SA_NOCLDWAIT", "SA_RESTART", "SA_NODEFER", "SA_RESETHAND")
+
+
+def _flags(flags: int) -> str:
+    return "|".join(n for n in _SA_NAMES if flags & SIGACTION[n])
 
 
 def describe(ev: E.Event) -> str:
@@ -138,12 +181,42 @@ def describe(ev: E.Event) -> str:
         note = f" ({ev.reason})" if ev.reason else ""
         return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)}{note}"
     if isinstance(ev, E.Slept):
+        if not ev.waiting_for:
+            return "sleeps until a signal is taken"
         kids = ", ".join(map(str, ev.waiting_for))
         return f"sleeps (waiting for {kids})"
     if isinstance(ev, E.SubreaperSet):
         return "now a child subreaper"
     if isinstance(ev, E.AssertFailed):
         return f"FAILS: {ev.message}"
+    if isinstance(ev, E.SignalSent):
+        return f"{sig_name(ev.sig)} to pid {ev.pid}: {ev.result}"
+    if isinstance(ev, E.Continued):
+        return "resumes " + ", ".join(f"pid {p}" for p in ev.pids)
+    if isinstance(ev, E.Stopped):
+        return "stopped: " + ", ".join(f"pid {p}" for p in ev.pids)
+    if isinstance(ev, E.SignalTaken):
+        if ev.action == "CLD_CONTINUED":
+            return "reports CLD_CONTINUED to its parent"
+        what = {"ignored": "ignored", "stops": "stops the process", "kills": "kills the process"}
+        action = what.get(ev.action, ev.action.replace("handler ", "runs handler "))
+        return f"takes {sig_name(ev.sig)}: {action}"
+    if isinstance(ev, E.Interrupted):
+        if ev.restarted:
+            return "the call restarts after the handler (SA_RESTART)"
+        return "the call is interrupted: -1, errno EINTR"
+    if isinstance(ev, E.HandlerReturned):
+        return f"back from the {sig_name(ev.sig)} handler, blocked = {signal_set(ev.blocked)}"
+    if isinstance(ev, E.MaskSet):
+        return f"blocked = {signal_set(ev.blocked)}"
+    if isinstance(ev, E.ActionSet):
+        flags = _flags(ev.flags)
+        text = f"{sig_name(ev.sig)} -> {ev.handler}" + (f" ({flags})" if flags else "")
+        return text + (f"; the pending {sig_name(ev.sig)} is discarded" if ev.discarded else "")
+    if isinstance(ev, E.ChildReported):
+        return f"reports {ev.child} ({status_text(ev.status)})"
+    if isinstance(ev, E.Notified):
+        return f"tells pid {ev.parent} it continued"
     return repr(ev)
 
 
@@ -153,19 +226,36 @@ def status_text(status: int) -> str:
     if exited:
         return f"exited {code}"
     if signaled:
-        return f"killed by signal {sig}"
+        return f"killed by {sig_name(sig)}"
     if stopped:
-        return f"stopped by signal {sig}"
+        return f"stopped by {sig_name(sig)}"
     return "continued"
 
 
-_ORDER: dict[type, int] = {E.Exited: 0, E.Chose: -1}
+_ORDER: dict[type, int] = {E.Exited: 0, E.Chose: -1, E.SignalTaken: -1}
+
+
+def shown(ev: E.Event) -> bool:
+    """Events a trace prints: not the SIGCHLD every exit sends to a parent
+    that leaves it at SIG_DFL (dropped at once, SEMANTICS 4.4)."""
+    return not (isinstance(ev, E.SignalSent) and ev.sender and ev.result == "dropped: ignored")
+
+
+def step_text(step: TraceStep) -> str:
+    """What the step runs: its statement, `takes SIGUSR1` for a signal taken
+    before the next statement, `wait()` for init's reaping."""
+    if step.instr is not None:
+        return step.instr.text
+    for ev in step.events:
+        if isinstance(ev, E.SignalTaken):
+            return f"takes {sig_name(ev.sig)}" if ev.sig else "back from a stop"
+    return "wait()"
 
 
 def step_line(step: TraceStep) -> str:
-    text = step.instr.text if step.instr is not None else "wait()"
-    events = sorted(step.events, key=lambda e: _ORDER.get(type(e), 1))
-    said = "; ".join(describe(e) for e in events)
+    events = sorted((e for e in step.events if shown(e)), key=lambda e: _ORDER.get(type(e), 1))
+    text = step_text(step)
+    said = "; ".join(describe(e).removeprefix(text + ": ") for e in events)
     return f"pid {step.pid} ({step.program}): {text}" + (f" -> {said}" if said else "")
 
 
@@ -173,12 +263,14 @@ def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
     n = len(trace.steps)
     lines = [f"shortest counterexample ({n} step{'s' if n != 1 else ''}):"]
     width = len(str(n))
+    signals = any(_uses_signals(st.after) for st in trace.steps if st.after is not None)
     for step in trace.steps:
         lines.append(f"  {step.number:>{width}}. {step_line(step)}")
         if step.after is not None:
-            pids = changed_pids(step.before, step.after)
+            pids = changed_pids(step.before, step.after, signals)
             if pids:
-                lines += [" " * (width + 6) + row for row in ps_rows(step.after, programs, pids)]
+                rows = ps_rows(step.after, programs, pids, signals)
+                lines += [" " * (width + 6) + row for row in rows]
     lines.append("  state at the end:")
-    lines += ["    " + row for row in ps_rows(trace.final_state(), programs)]
+    lines += ["    " + row for row in ps_rows(trace.final_state(), programs, signals=signals)]
     return "\n".join(lines)
