@@ -43,6 +43,7 @@ class Ctx:
     """The ExitContext the exit rules need, with waiters' selections given."""
 
     keep_zombie_values = False
+    signals = False
 
     def __init__(self, selections: dict[int, tuple[int, int]] | None = None):
         self.selections = {pid: WaitCall(*sel) for pid, sel in (selections or {}).items()}

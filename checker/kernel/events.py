@@ -130,6 +130,12 @@ class ActionSet(NamedTuple):
     discarded: bool  # a pending instance was discarded (now ignored)
 
 
+class KillRefused(NamedTuple):
+    """faults { kill }: these processes refused the signal (EPERM)."""
+
+    pids: tuple[int, ...]
+
+
 class ChildReported(NamedTuple):
     """wait reported a stop or a continue (the child stays)."""
 
@@ -168,5 +174,6 @@ Event = (
     | MaskSet
     | ActionSet
     | ChildReported
+    | KillRefused
     | Notified
 )

@@ -31,6 +31,7 @@ class ExitContext(Protocol):
     """What the exit rules need from the model besides the task table."""
 
     keep_zombie_values: bool
+    signals: bool  # whether the scenario uses signals (else every SIGCHLD is dropped unseen)
     wait_selection: WaitSelection
 
     def snapshot(self, tx: Tx, task: Task) -> None: ...
@@ -173,7 +174,9 @@ def do_notify_parent(
         if action(table, SIGCHLD)[0] == SIG_IGN:
             sig = 0
     if 0 < sig <= 64:
-        send_signal(tx, sig, parent.pid, True, ev, sender=child.pid)
+        # in a scenario without signals, the SIGCHLD every exit sends is
+        # dropped (SIG_DFL): not worth a line in every trace
+        send_signal(tx, sig, parent.pid, True, ev if ctx.signals else None, sender=child.pid)
     parent = tx.get(child.ppid)
     assert parent is not None
     wake_up_parent(tx, child, parent, ctx, ev)

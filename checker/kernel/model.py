@@ -35,6 +35,7 @@ from checker.kernel.state import (
     Task,
     Tx,
     exited_status,
+    get,
     image_name,
     leader_of,
     new_task,
@@ -660,16 +661,34 @@ class Kernel(ExitContext):
             (self._finish(tx, me, prog, instr.next, L2), ev)
         ]
         if self.fault_kill:
-            # faults { kill }: every target refuses (check_kill_permission);
-            # kill(-1) ignores EPERM and returns 0 all the same
-            if pid == -1:
-                i = s.tasks.index(t)
-                target_state = self._store(s, i, t, prog, instr.next, L, instr.target, 0)
-                note = E.Failed(0, "fault injected: every target refused; kill(-1) returns 0")
-                out.append((target_state, [note] if record else None))
-            else:
-                out += self._fail(s, t, prog, L, instr, EPERM, "fault injected", record)
+            out += self._kill_refused(s, t, prog, L, instr, pid, signo, targets, record)
         return out
+
+    def _kill_refused(self, s, t, prog, L, instr, pid, signo, targets, record):
+        """faults { kill }: every other process refuses (check_kill_permission
+        fails with EPERM); a signal to the caller's own process is always
+        permitted. A group kill succeeds if one send did; kill(-1) ignores
+        EPERM and returns 0."""
+        group = [x for x in targets if get(s.tasks, x).tgid == t.tgid]  # type: ignore[union-attr]
+        if len(group) == len(targets):
+            return []  # nothing to refuse: the fault changes nothing
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        for target in group if signo else []:
+            sig.send_signal(tx, signo, target, True, ev)
+        if ev is not None:
+            ev.append(E.KillRefused(tuple(x for x in targets if x not in group)))
+        me = tx.get(t.pid)
+        assert me is not None
+        if group or pid == -1:
+            me, L2 = self._store_tx(tx, me, instr.target, 0, L)
+        else:
+            me, L2 = self._store_tx(tx, me, instr.target, -1, L)
+            me = me._replace(errno=EPERM)
+            if ev is not None:
+                ev.append(E.Failed(EPERM, "fault injected"))
+        tx.put(me)
+        return [(self._finish(tx, me, prog, instr.next, L2), ev)]
 
     def _raise(self, s, t, prog, L, instr, signo, record):
         """glibc raise: tgkill(getpid(), gettid(), sig): pending on this thread alone."""
@@ -819,23 +838,20 @@ class Kernel(ExitContext):
         handler = prog.handlers[taken.handler]
         blocked = me.blocked
         if not interrupted:
-            frame = Frame(me.pc, me.locals, blocked, me.call, taken.sig)
+            frame = Frame(me.pc, me.locals, blocked, me.call, taken.sig, False)
         else:
             assert L is not None and isinstance(instr, ir.Syscall)
             name = instr.name
             if name in ("wait", "waitpid") and taken.flags & SA_RESTART:
-                frame = Frame(me.pc, L, blocked, restart, taken.sig)
+                frame = Frame(me.pc, L, blocked, restart, taken.sig, False)
                 if ev is not None:
                     ev.append(E.Interrupted(instr.text, True))
             else:
-                # -ERESTARTSYS without SA_RESTART, or -ERESTARTNOHAND: EINTR
-                result: object = FAILED if name in ("wait", "waitpid") else -1
-                me, L2 = self._store_tx(tx, me, instr.target, result, L)
-                me = me._replace(errno=EINTR)
-                pc2, L2 = self.settle(prog, instr.next, L2)
-                # sigsuspend: the handler returns to the mask it saved
+                # -ERESTARTSYS without SA_RESTART, or -ERESTARTNOHAND: the
+                # call returns -1 EINTR when the handler is done; sigsuspend's
+                # handler returns to the mask sigsuspend saved
                 saved = me.call[1] if name == "sigsuspend" else blocked
-                frame = Frame(pc2, L2, saved, (), taken.sig)
+                frame = Frame(me.pc, L, saved, (), taken.sig, True)
                 if ev is not None:
                     ev.append(E.Interrupted(instr.text, False))
         if ev is not None:
@@ -854,17 +870,29 @@ class Kernel(ExitContext):
 
     def _return(self, s, i, t, prog, pc, L, M, instr, fns, record):
         """Leaving a handler (rt_sigreturn): the interrupted context and the
-        mask saved at entry come back."""
+        mask saved at entry come back; an interrupted call now returns -1
+        with EINTR."""
         frame = t.frames[-1]
         task = t._replace(
-            pc=frame.pc,
             locals=frame.locals,
             blocked=sig.set_blocked(frame.blocked),
             call=frame.call,
             frames=t.frames[:-1],
         )
-        after = _with_task(s, i, task)
-        return [(after, [E.HandlerReturned(frame.signal, task.blocked)] if record else None)]
+        ev: list[E.Event] | None = (
+            [E.HandlerReturned(frame.signal, task.blocked)] if record else None
+        )
+        if not frame.eintr:
+            return [(_with_task(s, i, task._replace(pc=frame.pc)), ev)]
+        call = prog.code[frame.pc]
+        assert isinstance(call, ir.Syscall)
+        result: object = FAILED if call.name in ("wait", "waitpid") else -1
+        after = self._store(
+            s, i, task, prog, call.next, frame.locals, call.target, result, errno=EINTR
+        )
+        if ev is not None:
+            ev.append(E.Failed(EINTR, f"`{call.text}` was interrupted"))
+        return [(after, ev)]
 
     def _wait_call(
         self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...], M: tuple[object, ...]
@@ -962,13 +990,13 @@ class Kernel(ExitContext):
     def wait_selection(self, tx: Tx, waiter: Task) -> WaitCall | None:
         """The arguments of the wait a sleeping task called: stored with the
         task, or (when they cannot have changed) evaluated again."""
-        if waiter.call:
-            return WaitCall(*waiter.call[1:])
         if waiter.prog == DEFAULT_INIT:
             return None
         instr = self.programs[waiter.prog].code[waiter.pc]
         if not isinstance(instr, ir.Syscall) or instr.name not in ("wait", "waitpid"):
-            return None
+            return None  # asleep in pause or sigsuspend: only a signal wakes it
+        if waiter.call:
+            return WaitCall(*waiter.call[1:])
         M = tx.mems[waiter.mm] if waiter.mm != NO_MM else ()
         return self._wait_call(waiter.prog, waiter.pc, tx, waiter, waiter.locals, M)
 

@@ -162,8 +162,9 @@ def send_signal(
     _prepare_signal(tx, sig, t, leader, ev)
     t = tx.get(pid)
     assert t is not None
-    if _sig_ignored(tx, t, sig):
-        _said(ev, sig, pid, sender, "dropped: ignored")
+    ignored = _sig_ignored(tx, t, sig)
+    if ignored:
+        _said(ev, sig, pid, sender, f"dropped: {ignored}")
         return
     leader = tx.get(t.tgid)
     assert leader is not None
@@ -216,17 +217,22 @@ def _prepare_signal(tx: Tx, sig: int, t: Task, leader: Task, ev: list[E.Event] |
             ev.append(E.Continued(tuple(woken)))
 
 
-def _sig_ignored(tx: Tx, t: Task, sig: int) -> bool:
-    """kernel/signal.c sig_ignored -> sig_task_ignored."""
+def _sig_ignored(tx: Tx, t: Task, sig: int) -> str:
+    """kernel/signal.c sig_ignored -> sig_task_ignored: why the signal is
+    dropped at once, or "" if it is not."""
     m = sigmask(sig)
     if t.blocked & m:  # the handler may change before it is unblocked
-        return False
+        return ""
     handler, _ = action(tx.sighands[t.sighand], sig)
     # is_global_init: never SIGKILL or SIGSTOP; SIGNAL_UNKILLABLE: no signal
     # it has left at SIG_DFL (every sender is in its namespace)
     if t.tgid == INIT_PID and (m & SIG_KERNEL_ONLY_MASK or handler == SIG_DFL):
-        return True
-    return handler_ignored(handler, sig)
+        return "init takes only the signals it has a handler for"
+    if handler == SIG_IGN:
+        return "ignored (SIG_IGN)"
+    if handler_ignored(handler, sig):
+        return "ignored (SIG_DFL ignores it)"
+    return ""
 
 
 def _wants_signal(tx: Tx, sig: int, p: Task) -> bool:

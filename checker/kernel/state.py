@@ -77,13 +77,17 @@ class Task(NamedTuple):
 class Frame(NamedTuple):
     """What a handler's `return` (sigreturn) restores: where the interrupted
     code resumes, its locals, the blocked mask saved at handler entry, and
-    the call it restarts (SA_RESTART) or ()."""
+    the call it restarts (SA_RESTART) or (). With `eintr`, the call at `pc`
+    was interrupted: it returns -1 with errno EINTR once the handler is done
+    (the result waits in the saved registers; glibc sets errno after
+    rt_sigreturn)."""
 
     pc: int
     locals: tuple[object, ...]
     blocked: int
     call: tuple[int, ...]
     signal: int  # the signal whose handler runs above this frame (for traces)
+    eintr: bool
 
 
 # Task.continued bits

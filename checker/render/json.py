@@ -7,9 +7,10 @@ from typing import Any
 
 from checker import __version__
 from checker.errors import Diagnostic
+from checker.kernel.signals import members
 from checker.kernel.state import State, image_name, ppid_of
 from checker.kernel.wait import Status
-from checker.render.text import describe, shown, step_line, step_text
+from checker.render.text import describe, step_line, step_text
 from checker.results import UNSET, FileResult, Trace, most_severe
 
 
@@ -32,6 +33,10 @@ def tasks_json(s: State, programs: tuple[str, ...]) -> list[dict[str, Any]]:
             "ppid": ppid_of(s.tasks, t),
             "state": t.state,
             "program": image_name(t, programs),
+            "pending": members(t.pending),
+            "shared_pending": members(t.shared),
+            "blocked": members(t.blocked),
+            "handler_frames": len(t.frames),
         }
         for t in s.tasks
     ]
@@ -50,7 +55,7 @@ def trace_json(trace: Trace, programs: tuple[str, ...]) -> dict[str, Any]:
                 "program": st.program,
                 "statement": step_text(st),
                 "line": st.instr.pos.line if st.instr is not None else None,
-                "events": [describe(e) for e in st.events if shown(e)],
+                "events": [describe(e) for e in st.events],
                 "text": step_line(st),
                 "tasks": tasks_json(st.after, programs) if st.after is not None else None,
                 "fails": st.failure.message if st.failure is not None else None,

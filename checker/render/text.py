@@ -165,6 +165,8 @@ def describe(ev: E.Event) -> str:
     if isinstance(ev, E.ForkFailed):
         return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)} ({ev.reason})"
     if isinstance(ev, E.Exited):
+        if ev.status & 0x7F:
+            return f"zombie (killed by {sig_name(ev.status & 0x7F)})"
         return f"zombie (exit code {(ev.status >> 8) & 0xFF})"
     if isinstance(ev, E.Reparented):
         kids = ",".join(map(str, ev.children))
@@ -215,6 +217,9 @@ def describe(ev: E.Event) -> str:
         return text + (f"; the pending {sig_name(ev.sig)} is discarded" if ev.discarded else "")
     if isinstance(ev, E.ChildReported):
         return f"reports {ev.child} ({status_text(ev.status)})"
+    if isinstance(ev, E.KillRefused):
+        who = ", ".join(f"pid {p}" for p in ev.pids)
+        return f"refused by {who} (EPERM, fault injected)"
     if isinstance(ev, E.Notified):
         return f"tells pid {ev.parent} it continued"
     return repr(ev)
@@ -235,12 +240,6 @@ def status_text(status: int) -> str:
 _ORDER: dict[type, int] = {E.Exited: 0, E.Chose: -1, E.SignalTaken: -1}
 
 
-def shown(ev: E.Event) -> bool:
-    """Events a trace prints: not the SIGCHLD every exit sends to a parent
-    that leaves it at SIG_DFL (dropped at once, SEMANTICS 4.4)."""
-    return not (isinstance(ev, E.SignalSent) and ev.sender and ev.result == "dropped: ignored")
-
-
 def step_text(step: TraceStep) -> str:
     """What the step runs: its statement, `takes SIGUSR1` for a signal taken
     before the next statement, `wait()` for init's reaping."""
@@ -253,7 +252,7 @@ def step_text(step: TraceStep) -> str:
 
 
 def step_line(step: TraceStep) -> str:
-    events = sorted((e for e in step.events if shown(e)), key=lambda e: _ORDER.get(type(e), 1))
+    events = sorted(step.events, key=lambda e: _ORDER.get(type(e), 1))
     text = step_text(step)
     said = "; ".join(describe(e).removeprefix(text + ": ") for e in events)
     return f"pid {step.pid} ({step.program}): {text}" + (f" -> {said}" if said else "")
