@@ -7,7 +7,17 @@ import textwrap
 import pytest
 
 from checker.kernel.model import Kernel
-from checker.kernel.state import DEFAULT_INIT, NO_MM, RUNNING, SLEEPING, ZOMBIE, State, Task, Tx
+from checker.kernel.state import (
+    DEFAULT_INIT,
+    NO_MM,
+    NO_SIGHAND,
+    RUNNING,
+    SLEEPING,
+    ZOMBIE,
+    State,
+    Task,
+    Tx,
+)
 from checker.lang.constants import SIGCHLD
 from checker.lang.load import load_text
 from checker.results import FileResult
@@ -55,7 +65,7 @@ def task(
         group_exit=0,
         stop_code=0,
         continued=0,
-        sighand=NO_MM if state == ZOMBIE else pid - 1,
+        sighand=NO_SIGHAND if state == ZOMBIE else pid - 1,
         frames=(),
     )
 

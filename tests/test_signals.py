@@ -301,8 +301,10 @@ def test_kill_to_a_zombie_returns_zero_and_does_nothing():
     assert (local(k, after, 2, "r2"), local(k, after, 2, "e2")) == (-1, ESRCH)
 
 
-def test_kill_with_an_invalid_signal_number_fails_with_einval_first():
-    # kill: valid_signal(sig) is checked before any target lookup (S1, 6.2)
+def test_kill_with_an_invalid_signal_number_fails_with_einval_once_a_target_is_found():
+    # kill: valid_signal(sig) is checked by check_kill_permission for each
+    # target that kill_something_info found; with no target it is ESRCH
+    # (kernel/signal.c kill_pid_info, __kill_pgrp_info; docs/model.md)
     k = kernel("""
         program main {
             r1 = kill(getpid(), 65)
@@ -316,7 +318,7 @@ def test_kill_with_an_invalid_signal_number_fails_with_einval_first():
     """)
     s = go(k, k.initial(), *[2] * 6)
     got = [local(k, s, 2, n) for n in ("r1", "e1", "r2", "e2", "r3", "e3")]
-    assert got == [-1, EINVAL, -1, EINVAL, -1, EINVAL]
+    assert got == [-1, EINVAL, -1, EINVAL, -1, ESRCH]
     assert (at(s, 2).pending, at(s, 2).shared, at(s, 2).group_exit) == (0, 0, 0)
 
 
@@ -1836,3 +1838,39 @@ def test_sigsuspend_with_a_sender_is_not_a_deadlock():
     """)
     (p,) = [p for p in r.properties if p.name == "no_deadlock"]
     assert p.status == HOLDS, p.message
+
+
+def test_a_handler_taken_after_a_stop_inside_wait_interrupts_the_wait():
+    # The stop is taken inside get_signal on the way out of wait4, with
+    # -ERESTARTSYS in the registers; after SIGCONT, get_signal goes on,
+    # dequeues SIGUSR1, and handle_signal turns the restart code into EINTR
+    # (no SA_RESTART): p exits 1. If the stop lands before p calls wait, the
+    # handler runs before the call, which then reaps c: p exits 2.
+    r = check(
+        """
+        program main {
+            var ready = 0
+            var c = 0
+            handler on_usr2 { ready = 1 }
+            handler on_usr1 { kill(c, SIGKILL) }
+            sigaction(SIGUSR2, on_usr2, 0)
+            sigprocmask(SIG_BLOCK, {SIGUSR2})
+            p = fork {
+                sigaction(SIGUSR1, on_usr1, 0)
+                c = fork { while true { skip } }
+                kill(getppid(), SIGUSR2)
+                w = wait()
+                if w.pid == -1 { exit 1 }
+                exit 2
+            }
+            while ready == 0 { sigsuspend({}) }
+            kill(p, SIGSTOP)
+            s = waitpid(p, WUNTRACED)
+            kill(p, SIGUSR1)
+            kill(p, SIGCONT)
+            w2 = waitpid(p)
+        }
+        observe main.w2.code
+        """
+    )
+    assert sorted(o.values for o in r.outcomes) == [(1,), (2,)]

@@ -10,6 +10,7 @@ from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal
 from checker.kernel.state import (
     INIT_PID,
     NO_MM,
+    NO_SIGHAND,
     RUNNING,
     SLEEPING,
     ZOMBIE,
@@ -60,7 +61,7 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
         group_exit=0,
         stop_code=0,
         continued=0,
-        sighand=NO_MM,
+        sighand=NO_SIGHAND,
         frames=(),
         locals=t.program_locals(),
     )
@@ -168,7 +169,8 @@ def do_notify_parent(
     parent = tx.get(child.ppid)
     assert parent is not None, f"task {child.pid} has no parent"
     autoreap = False
-    table = tx.sighands[parent.sighand] if parent.sighand >= 0 else ()
+    assert parent.sighand != NO_SIGHAND, "a parent is never a zombie: its children moved on"
+    table = tx.sighands[parent.sighand]
     if sig == SIGCHLD and chld_autoreap(table):
         autoreap = True
         if action(table, SIGCHLD)[0] == SIG_IGN:

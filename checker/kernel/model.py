@@ -35,7 +35,6 @@ from checker.kernel.state import (
     Task,
     Tx,
     exited_status,
-    get,
     image_name,
     leader_of,
     new_task,
@@ -120,7 +119,15 @@ class RealTimeSignal(Incomplete):
 # Task.call[0]: where in a call the task is (the rest of the tuple is the
 # call's arguments, evaluated once at the call, as the kernel holds them).
 IN_CALL = 0  # asleep in the call, or woken and not yet back in it: the call goes on first
-RESTART = 1  # the call returned -ERESTART* and will run again once signals are dealt with
+# The call returned -ERESTARTSYS and get_signal is still at work (it
+# discarded a signal, or stopped the task): a handler it now sets up makes
+# the call fail with EINTR (or restart, with SA_RESTART); if none, the call
+# runs again (arch_do_signal_or_restart).
+RESTART = 1
+# A handler with SA_RESTART returned: the call runs again with the same
+# arguments; a signal taken before that is an ordinary one (rt_sigreturn
+# cleared the restart, orig_ax = -1).
+AGAIN = 2
 
 SIGNAL_CALLS = frozenset(
     ("kill", "raise", "signal", "sigaction", "sigprocmask", "sigsuspend", "pause")
@@ -380,10 +387,12 @@ class Kernel(ExitContext):
             # statement (model choice, SEMANTICS 6.6), unless the task is
             # still inside a call, which goes on first (wait rescans)
             leader = leader_of(s.tasks, t)
-            if leader.continued & CONT_NOTIFY or (
-                (not t.call or t.call[0] == RESTART) and sig.deliverable(t, leader)
-            ):
+            if leader.continued & CONT_NOTIFY:
                 return [(None, target, ev) for target, ev in self._deliver(s, t, None, record)]
+            if (not t.call or t.call[0] != IN_CALL) and sig.deliverable(t, leader):
+                # inside get_signal after a restart code, the call is interrupted
+                L = t.locals if t.call and t.call[0] == RESTART else None
+                return [(None, target, ev) for target, ev in self._deliver(s, t, L, record)]
         prog = self.programs[t.prog]
         fns = self.compiled[t.prog]
         assert t.mm != NO_MM, "a task that runs has an address space"
@@ -633,8 +642,6 @@ class Kernel(ExitContext):
         """kernel/signal.c kill_something_info (SEMANTICS 6.2)."""
         pid = ((pid + 2**31) % 2**32) - 2**31
         signo = self._signo(instr, signo)
-        if not 0 <= signo <= NSIG:  # valid_signal, checked before anything else
-            return self._fail(s, t, prog, L, instr, EINVAL, "not a signal number", record)
         if pid == INT_MIN:
             return self._fail(s, t, prog, L, instr, ESRCH, "pid INT_MIN", record)
         if pid > 0:
@@ -649,61 +656,53 @@ class Kernel(ExitContext):
             targets = [x.pid for x in s.tasks if x.pid == x.tgid and x.pgid == pgid]
         if not targets:
             return self._fail(s, t, prog, L, instr, ESRCH, "no such process", record)
-        ev: list[E.Event] | None = [] if record else None
-        tx = Tx(s)
-        for target in targets if signo else []:  # signal 0 only checks existence
-            sig.send_signal(tx, signo, target, True, ev)
-        me = tx.get(t.pid)
-        assert me is not None
-        me, L2 = self._store_tx(tx, me, instr.target, 0, L)
-        tx.put(me)
-        out: list[tuple[Successor, list[E.Event] | None]] = [
-            (self._finish(tx, me, prog, instr.next, L2), ev)
-        ]
+        if not 0 <= signo <= NSIG:
+            # check_kill_permission -> valid_signal, for each target found
+            # (so a kill with no target is ESRCH, whatever the number)
+            return self._fail(s, t, prog, L, instr, EINVAL, "not a signal number", record)
+        out = [self._send(s, t, prog, L, instr, signo, targets, True, 0, 0, (), record)]
         if self.fault_kill:
-            out += self._kill_refused(s, t, prog, L, instr, pid, signo, targets, record)
+            # faults { kill }: every other process refuses (check_kill_permission
+            # fails with EPERM); a signal to one's own process is always
+            # permitted. A group kill succeeds if one send did; kill(-1)
+            # ignores EPERM and returns 0.
+            own = [x.pid for x in s.tasks if x.pid in targets and x.tgid == t.tgid]
+            refused = tuple(x for x in targets if x not in own)
+            if refused:
+                ok = own or pid == -1
+                out.append(
+                    self._send(
+                        s, t, prog, L, instr, signo, own, True,
+                        0 if ok else -1, 0 if ok else EPERM, refused, record,
+                    )
+                )  # fmt: skip
         return out
 
-    def _kill_refused(self, s, t, prog, L, instr, pid, signo, targets, record):
-        """faults { kill }: every other process refuses (check_kill_permission
-        fails with EPERM); a signal to the caller's own process is always
-        permitted. A group kill succeeds if one send did; kill(-1) ignores
-        EPERM and returns 0."""
-        group = [x for x in targets if get(s.tasks, x).tgid == t.tgid]  # type: ignore[union-attr]
-        if len(group) == len(targets):
-            return []  # nothing to refuse: the fault changes nothing
+    def _send(self, s, t, prog, L, instr, signo, targets, group, result, errno, refused, record):
+        """The step of a call that sends `signo` (0: none) to each target and
+        returns `result` (with `errno` if it is not 0)."""
         ev: list[E.Event] | None = [] if record else None
         tx = Tx(s)
-        for target in group if signo else []:
-            sig.send_signal(tx, signo, target, True, ev)
-        if ev is not None:
-            ev.append(E.KillRefused(tuple(x for x in targets if x not in group)))
+        for target in targets if signo else []:
+            sig.send_signal(tx, signo, target, group, ev)
+        if refused and ev is not None:
+            ev.append(E.KillRefused(refused))
         me = tx.get(t.pid)
         assert me is not None
-        if group or pid == -1:
-            me, L2 = self._store_tx(tx, me, instr.target, 0, L)
-        else:
-            me, L2 = self._store_tx(tx, me, instr.target, -1, L)
-            me = me._replace(errno=EPERM)
+        me, L2 = self._store_tx(tx, me, instr.target, result, L)
+        if errno:
+            me = me._replace(errno=errno)
             if ev is not None:
-                ev.append(E.Failed(EPERM, "fault injected"))
+                ev.append(E.Failed(errno, "fault injected"))
         tx.put(me)
-        return [(self._finish(tx, me, prog, instr.next, L2), ev)]
+        return (self._finish(tx, me, prog, instr.next, L2), ev)
 
     def _raise(self, s, t, prog, L, instr, signo, record):
         """glibc raise: tgkill(getpid(), gettid(), sig): pending on this thread alone."""
         signo = self._signo(instr, signo)
         if not 0 <= signo <= NSIG:
             return self._fail(s, t, prog, L, instr, EINVAL, "not a signal number", record)
-        ev: list[E.Event] | None = [] if record else None
-        tx = Tx(s)
-        if signo:
-            sig.send_signal(tx, signo, t.pid, False, ev)
-        me = tx.get(t.pid)
-        assert me is not None
-        me, L2 = self._store_tx(tx, me, instr.target, 0, L)
-        tx.put(me)
-        return [(self._finish(tx, me, prog, instr.next, L2), ev)]
+        return [self._send(s, t, prog, L, instr, signo, [t.pid], False, 0, 0, (), record)]
 
     def _sigaction(self, s, i, t, prog, L, instr, signo, handler, flags, record):
         """kernel/signal.c do_sigaction. `signal` is glibc's: sigaction with
@@ -796,8 +795,8 @@ class Kernel(ExitContext):
         assert me is not None
         prog = self.programs[me.prog]
         instr = prog.code[me.pc]
-        interrupted = L is not None
-        call_name = instr.name if isinstance(instr, ir.Syscall) else ""
+        # the call the signal interrupts, if any
+        call = instr.name if L is not None and isinstance(instr, ir.Syscall) else ""
         if taken.kind == "notify":
             if ev is not None:
                 ev.append(E.SignalTaken(0, "CLD_CONTINUED"))
@@ -813,11 +812,11 @@ class Kernel(ExitContext):
                 tx.put(me._replace(locals=L))
             do_exit(tx, me.pid, taken.sig, self, ev)
             return [(tx.freeze(), ev)]
-        # the call it was in, if any, goes on with the next step: a wait
-        # restarts (rescans, after any other signal); pause and sigsuspend
-        # keep waiting for a handler
+        # no handler: the call it was in goes on; an interrupted wait is
+        # restarted (RESTART: get_signal may still set up a handler, which
+        # then interrupts it); pause and sigsuspend keep waiting for one
         restart = me.call
-        if interrupted and call_name in ("wait", "waitpid"):
+        if call in ("wait", "waitpid"):
             restart = (RESTART, *me.call[1:])
         if taken.kind == "ignore":
             if ev is not None:
@@ -837,20 +836,19 @@ class Kernel(ExitContext):
         assert taken.kind == "handler"
         handler = prog.handlers[taken.handler]
         blocked = me.blocked
-        if not interrupted:
+        if not call:
             frame = Frame(me.pc, me.locals, blocked, me.call, taken.sig, False)
         else:
-            assert L is not None and isinstance(instr, ir.Syscall)
-            name = instr.name
-            if name in ("wait", "waitpid") and taken.flags & SA_RESTART:
-                frame = Frame(me.pc, L, blocked, restart, taken.sig, False)
+            assert L is not None
+            if call in ("wait", "waitpid") and taken.flags & SA_RESTART:
+                frame = Frame(me.pc, L, blocked, (AGAIN, *me.call[1:]), taken.sig, False)
                 if ev is not None:
                     ev.append(E.Interrupted(instr.text, True))
             else:
                 # -ERESTARTSYS without SA_RESTART, or -ERESTARTNOHAND: the
                 # call returns -1 EINTR when the handler is done; sigsuspend's
                 # handler returns to the mask sigsuspend saved
-                saved = me.call[1] if name == "sigsuspend" else blocked
+                saved = me.call[1] if call == "sigsuspend" else blocked
                 frame = Frame(me.pc, L, saved, (), taken.sig, True)
                 if ev is not None:
                     ev.append(E.Interrupted(instr.text, False))

@@ -98,7 +98,14 @@ def action(table: Handlers, sig: int) -> tuple[str, int]:
 
 
 def with_action(table: Handlers, sig: int, handler: str, flags: int) -> Handlers:
-    """The table with sig's action replaced (entries equal to the default dropped)."""
+    """The table with sig's action replaced. Flags that change nothing for
+    the action are dropped (the handler flags on SIG_DFL or SIG_IGN; with
+    SIG_IGN on SIGCHLD there is neither notification nor zombie anyway), and
+    so are entries equal to the default, so equal behaviours are equal states."""
+    if handler in (SIG_DFL, SIG_IGN):
+        flags = (
+            flags & (SA_NOCLDSTOP | SA_NOCLDWAIT) if sig == SIGCHLD and handler == SIG_DFL else 0
+        )
     rest = [a for a in table if a[0] != sig]
     if handler != SIG_DFL or flags:
         rest.append((sig, handler, flags))
@@ -235,9 +242,11 @@ def _sig_ignored(tx: Tx, t: Task, sig: int) -> str:
     return ""
 
 
-def _wants_signal(tx: Tx, sig: int, p: Task) -> bool:
+def _wants_signal(tx: Tx, sig: int, p: Task, queued: int = 0) -> bool:
     """kernel/signal.c wants_signal. `task_curr(p)` is taken as "p is
-    runnable": model choice, the model has no CPUs (docs/model.md)."""
+    runnable": model choice, the model has no CPUs (docs/model.md).
+    `queued` is (private, shared) bit of the signal just queued for p, which
+    TIF_SIGPENDING does not show yet: 1 private, 2 shared, 0 neither."""
     if p.blocked & sigmask(sig):
         return False
     if p.state == ZOMBIE:  # PF_EXITING
@@ -249,8 +258,9 @@ def _wants_signal(tx: Tx, sig: int, p: Task) -> bool:
     leader = tx.get(p.tgid)
     assert leader is not None
     # TIF_SIGPENDING as it was before this signal was queued
-    others = (p.pending | leader.shared) & ~p.blocked & ~sigmask(sig)
-    return p.state == RUNNING or not others
+    private = p.pending & ~sigmask(sig) if queued == 1 else p.pending
+    shared = leader.shared & ~sigmask(sig) if queued == 2 else leader.shared
+    return p.state == RUNNING or not (private | shared) & ~p.blocked
 
 
 def _complete_signal(
@@ -259,7 +269,7 @@ def _complete_signal(
     """kernel/signal.c complete_signal: pick a thread to take the signal and
     wake it; a fatal signal marks the whole group for exit at once."""
     threads = group_of(tx, p)
-    if _wants_signal(tx, sig, p):
+    if _wants_signal(tx, sig, p, 2 if group else 1):
         chosen = p
     elif not group or len(threads) == 1:
         _said(ev, sig, p.pid, sender, "pending")
@@ -269,7 +279,7 @@ def _complete_signal(
         # order after p
         k = [tx.tasks[i].pid for i in threads].index(p.pid)
         order = threads[k + 1 :] + threads[:k]
-        found = [tx.tasks[i] for i in order if _wants_signal(tx, sig, tx.tasks[i])]
+        found = [tx.tasks[i] for i in order if _wants_signal(tx, sig, tx.tasks[i], 2)]
         if not found:
             _said(ev, sig, p.pid, sender, "pending (every thread blocks it)")
             return
@@ -337,11 +347,10 @@ def next_signal(pending: int, blocked: int) -> int:
 
 
 def deliverable(t: Task, leader: Task) -> bool:
-    """Whether get_signal has work for this thread: a signal it does not
-    block, a group exit, or a CLD_CONTINUED report to send."""
-    return bool((t.pending | leader.shared) & ~t.blocked) or bool(
-        t.pid == leader.pid and leader.continued & CONT_NOTIFY
-    )
+    """Whether get_signal has a signal for this thread: one it does not
+    block, in its private set or the group's shared one (a group exit
+    queues SIGKILL, which nothing blocks)."""
+    return bool((t.pending | leader.shared) & ~t.blocked)
 
 
 def get_signal(tx: Tx, pid: int) -> Taken:

@@ -25,7 +25,8 @@ DISK_SLEEP = "D"  # TASK_KILLABLE (a vfork parent)
 STOPPED = "T"  # __TASK_STOPPED
 ZOMBIE = "Z"  # EXIT_ZOMBIE
 
-NO_MM = -1  # also Task.sighand of a task that has none (a zombie)
+NO_MM = -1  # Task.mm of a task that has no address space (a zombie, the default init)
+NO_SIGHAND = -1  # Task.sighand of a task that has no handler table (a zombie)
 DEFAULT_INIT = -1  # Task.prog of the built-in init (pid 1)
 INIT_PID = 1  # the init of the (only) pid namespace: the last-resort reaper
 
@@ -64,7 +65,7 @@ class Task(NamedTuple):
     group_exit: int  # SIGNAL_GROUP_EXIT: the group_exit_code (a signal) it dies with; 0 if none
     stop_code: int  # SIGNAL_STOP_STOPPED's group_exit_code not yet reported to WUNTRACED
     continued: int  # CONT_REPORT | CONT_NOTIFY (SIGNAL_STOP_CONTINUED, SIGNAL_CLD_CONTINUED)
-    sighand: int  # handler table: index into State.sighands, NO_MM once exited
+    sighand: int  # handler table: index into State.sighands, NO_SIGHAND once exited
     # The contexts interrupted by the signal handlers it is running,
     # outermost first (the frames on the user stack); () outside handlers.
     frames: tuple[Frame, ...]
@@ -229,7 +230,7 @@ def _canonical_tables(
         mm, sh = t.mm, t.sighand
         if mm != NO_MM:
             mm = mm_order.setdefault(mm, len(mm_order))
-        if sh != NO_MM:
+        if sh != NO_SIGHAND:
             sh = sh_order.setdefault(sh, len(sh_order))
         new_tasks.append(t if mm == t.mm and sh == t.sighand else t._replace(mm=mm, sighand=sh))
     new_mems = [mems[old] for old in mm_order]

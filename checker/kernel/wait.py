@@ -64,17 +64,16 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
         return WaitResult(ERROR, errno=ESRCH)
 
     if upid < -1 or upid == 0:
-        pgid = waiter.pgid if upid == 0 else -upid
+        group = waiter.pgid if upid == 0 else -upid
         # __do_wait: a process group with no task attached -> ECHILD at once
-        if not any(t.pgid == pgid for t in tx.tasks):
+        if not any(t.pgid == group for t in tx.tasks):
             return WaitResult(ERROR, errno=ECHILD)
     elif upid > 0 and tx.get(upid) is None:
         # __do_wait: no task has this pid -> ECHILD at once
         return WaitResult(ERROR, errno=ECHILD)
-    pgid = waiter.pgid
 
     eligible: list[int] = []
-    for child in _scan(tx, waiter, upid, options, pgid):
+    for child in _scan(tx, waiter, upid, options, waiter.pgid):
         # wait_consider_task -> eligible_child: without __WALL, a child whose
         # exit signal is not SIGCHLD (a "clone child") is seen only with
         # __WCLONE, and the others only without it.
