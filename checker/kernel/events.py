@@ -143,12 +143,6 @@ class ChildReported(NamedTuple):
     status: int
 
 
-class Notified(NamedTuple):
-    """The continued process told its parent (CLD_CONTINUED)."""
-
-    parent: int
-
-
 Event = (
     Chose
     | Assigned
@@ -175,5 +169,4 @@ Event = (
     | ActionSet
     | ChildReported
     | KillRefused
-    | Notified
 )

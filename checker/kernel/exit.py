@@ -48,21 +48,14 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
     assert t is not None
     ctx.snapshot(tx, t)  # PROG.X keeps the last values of the task that began as PROG
     # exit_signals, exit_mm, exit_files ... : nothing of the signal state is
-    # visible once it is a zombie (a signal to it is dropped), so it is cleared
-    # and equal zombies are equal states
+    # visible once it is a zombie (a signal to it is dropped), so it goes back
+    # to the Task defaults (no handler table) and equal zombies are equal states
     zombie = t._replace(
+        **Task._field_defaults,
         state=ZOMBIE,
         xstatus=status,
         pc=-1,
         call=(),
-        blocked=0,
-        pending=0,
-        shared=0,
-        group_exit=0,
-        stop_code=0,
-        continued=0,
-        sighand=NO_SIGHAND,
-        frames=(),
         locals=t.program_locals(),
     )
     tx.mm_changed = True  # its handler table is gone

@@ -57,18 +57,21 @@ class Task(NamedTuple):
     # a call whose arguments cannot change).
     call: tuple[int, ...]
     # Signals (kernel/signal.c). Sets are bit masks, bit sig-1 (sigmask()).
-    blocked: int  # task->blocked
-    pending: int  # task->pending: the thread's private set
+    # The defaults are the signal state of a task that has none any more (a
+    # zombie: nothing reads it, so it is cleared and equal zombies are equal
+    # states); a new task starts from them with a handler table of its own.
+    blocked: int = 0  # task->blocked
+    pending: int = 0  # task->pending: the thread's private set
     # signal->shared_pending and the thread group's signal_struct flags are
     # kept on the group leader's entry (for a thread, read its leader's):
-    shared: int  # signal->shared_pending
-    group_exit: int  # SIGNAL_GROUP_EXIT: the group_exit_code (a signal) it dies with; 0 if none
-    stop_code: int  # SIGNAL_STOP_STOPPED's group_exit_code not yet reported to WUNTRACED
-    continued: int  # CONT_REPORT | CONT_NOTIFY (SIGNAL_STOP_CONTINUED, SIGNAL_CLD_CONTINUED)
-    sighand: int  # handler table: index into State.sighands, NO_SIGHAND once exited
+    shared: int = 0  # signal->shared_pending
+    group_exit: int = 0  # SIGNAL_GROUP_EXIT: the group_exit_code (a signal) it dies with
+    stop_code: int = 0  # SIGNAL_STOP_STOPPED's group_exit_code not yet reported to WUNTRACED
+    continued: int = 0  # CONT_REPORT | CONT_NOTIFY (SIGNAL_STOP_CONTINUED, SIGNAL_CLD_CONTINUED)
+    sighand: int = -1  # handler table: index into State.sighands, NO_SIGHAND (-1) if none
     # The contexts interrupted by the signal handlers it is running,
     # outermost first (the frames on the user stack); () outside handlers.
-    frames: tuple[Frame, ...]
+    frames: tuple[Frame, ...] = ()
 
     def program_locals(self) -> tuple[object, ...]:
         """The locals of the program's own frame, under any handler frames."""
@@ -266,12 +269,5 @@ def new_task(
         exit_signal=SIGCHLD,
         ident=ident,
         call=(),
-        blocked=0,
-        pending=0,
-        shared=0,
-        group_exit=0,
-        stop_code=0,
-        continued=0,
         sighand=sighand,
-        frames=(),
     )

@@ -206,7 +206,7 @@ def describe(ev: E.Event) -> str:
     if isinstance(ev, E.Interrupted):
         if ev.restarted:
             return "the call restarts after the handler (SA_RESTART)"
-        return "the call is interrupted: -1, errno EINTR"
+        return "the call is interrupted: it returns -1, errno EINTR, after the handler"
     if isinstance(ev, E.HandlerReturned):
         return f"back from the {sig_name(ev.sig)} handler, blocked = {signal_set(ev.blocked)}"
     if isinstance(ev, E.MaskSet):
@@ -220,8 +220,6 @@ def describe(ev: E.Event) -> str:
     if isinstance(ev, E.KillRefused):
         who = ", ".join(f"pid {p}" for p in ev.pids)
         return f"refused by {who} (EPERM, fault injected)"
-    if isinstance(ev, E.Notified):
-        return f"tells pid {ev.parent} it continued"
     return repr(ev)
 
 
