@@ -604,6 +604,19 @@ def test_sig_ign_drops_the_signal_at_send():
     assert (me.pending, me.shared, me.group_exit, me.state) == (0, 0, 0, RUNNING)
 
 
+def _child_raises(name: str) -> Kernel:
+    """main forks a child that raises `name` and then exits 0; main waits."""
+    return kernel(f"""
+        program main {{
+            c = fork {{
+                raise({name})
+                exit 0
+            }}
+            w = wait()
+        }}
+    """)
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -616,15 +629,7 @@ def test_default_terminate_marks_the_group_at_send_and_the_parent_sees_signaled(
     # once (group_exit_code = sig, SIGKILL queued); get_signal -> do_group_exit(sig);
     # wait reports WIFSIGNALED with WTERMSIG = sig
     signo = SIGNALS[name]
-    k = kernel(f"""
-        program main {{
-            c = fork {{
-                raise({name})
-                exit 0
-            }}
-            w = wait()
-        }}
-    """)
+    k = _child_raises(name)
     s = go(k, k.initial(), 2, 3)
     child = at(s, 3)
     assert (child.group_exit, child.pending & sigmask(SIGKILL)) == (signo, sigmask(SIGKILL))
@@ -648,15 +653,7 @@ def test_default_core_acts_at_delivery_and_is_just_signaled(name):
     # signal stays pending and get_signal -> do_group_exit(sig); the model has
     # no core file (RLIMIT_CORE 0): status is the bare signal, no 0x80
     signo = SIGNALS[name]
-    k = kernel(f"""
-        program main {{
-            c = fork {{
-                raise({name})
-                exit 0
-            }}
-            w = wait()
-        }}
-    """)
+    k = _child_raises(name)
     s = go(k, k.initial(), 2, 3)
     child = at(s, 3)
     assert (child.group_exit, child.pending) == (0, sigmask(signo))

@@ -35,6 +35,7 @@ from checker.kernel.state import (
     Task,
     Tx,
     exited_status,
+    get,
     image_name,
     leader_of,
     new_task,
@@ -69,6 +70,7 @@ from checker.lang.constants import (
     SIG_SETMASK,
     SIG_UNBLOCK,
     WALL,
+    c_int,
 )
 from checker.lang.pyexpr import EvalError, compile_program_expr
 
@@ -617,7 +619,7 @@ class Kernel(ExitContext):
     def _signo(self, instr: ir.Instr, value: int) -> int:
         """A signal number as the kernel takes it (C int); a real-time one
         stops the search (the model leaves them out)."""
-        value = ((value + 2**31) % 2**32) - 2**31
+        value = c_int(value)
         if NSIG_STANDARD < value <= NSIG:
             raise RealTimeSignal(instr.text, value)
         return value
@@ -640,13 +642,13 @@ class Kernel(ExitContext):
 
     def _kill(self, s, t, prog, L, instr, pid, signo, record):
         """kernel/signal.c kill_something_info (SEMANTICS 6.2)."""
-        pid = ((pid + 2**31) % 2**32) - 2**31
+        pid = c_int(pid)
         signo = self._signo(instr, signo)
         if pid == INT_MIN:
             return self._fail(s, t, prog, L, instr, ESRCH, "pid INT_MIN", record)
         if pid > 0:
             # kill_pid_info: the process containing the task with that id
-            targets = [pid] if any(x.pid == pid for x in s.tasks) else []
+            targets = [pid] if get(s.tasks, pid) is not None else []
         elif pid == -1:
             # every process with pid > 1 except the caller's own (for_each_process)
             targets = [x.pid for x in s.tasks if x.pid == x.tgid and x.pid > 1 and x.tgid != t.tgid]
@@ -725,9 +727,7 @@ class Kernel(ExitContext):
         if sig.handler_ignored(handler, signo):
             # POSIX 3.3.1.3: a pending signal now ignored is discarded, blocked or not
             leader = leader_of(tx.tasks, me)
-            before = [(x.pending, x.shared) for x in tx.tasks]
-            sig.flush_everywhere(tx, leader, sig.sigmask(signo))
-            discarded = before != [(x.pending, x.shared) for x in tx.tasks]
+            discarded = sig.flush_everywhere(tx, leader, sig.sigmask(signo))
         me = tx.tasks[i]
         me, L2 = self._store_tx(tx, me, instr.target, 0, L)
         tx.put(me)

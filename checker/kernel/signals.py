@@ -132,16 +132,16 @@ def chld_autoreap(table: Handlers) -> bool:
     return handler == SIG_IGN or bool(flags & SA_NOCLDWAIT)
 
 
-def flush_everywhere(tx: Tx, leader: Task, mask: int) -> None:
-    """flush_sigqueue_mask on the group's shared set and every thread's private set."""
+def flush_everywhere(tx: Tx, leader: Task, mask: int) -> bool:
+    """flush_sigqueue_mask on the group's shared set and every thread's
+    private set; whether anything was pending there."""
+    flushed = False
     for i, t in enumerate(tx.tasks):
-        if t.tgid != leader.tgid:
+        if t.tgid != leader.tgid or not (t.pending | t.shared) & mask:
             continue
-        if t.pid == leader.pid and t.shared & mask:
-            t = t._replace(shared=t.shared & ~mask)
-        if t.pending & mask:
-            t = t._replace(pending=t.pending & ~mask)
-        tx.tasks[i] = t
+        flushed = True
+        tx.tasks[i] = t._replace(pending=t.pending & ~mask, shared=t.shared & ~mask)
+    return flushed
 
 
 def group_of(tx: Tx, t: Task) -> list[int]:

@@ -19,6 +19,7 @@ from checker.lang.constants import (
     WNOHANG,
     WNOTHREAD,
     WUNTRACED,
+    c_int,
 )
 
 REAPED, REPORTED, NOTHING, ERROR, SLEEP = "reaped", "reported", "nothing", "error", "sleep"
@@ -35,7 +36,7 @@ class WaitCall(NamedTuple):
     @classmethod
     def of(cls, pid: int, options: int) -> WaitCall:
         """wait4(pid_t upid, int *, int options): C's 32-bit int arguments."""
-        return cls(((pid + 2**31) % 2**32) - 2**31, options & 0xFFFFFFFF)
+        return cls(c_int(pid), options & 0xFFFFFFFF)
 
 
 ANY_CHILD = WaitCall(-1, 0)  # wait(): wait4(-1, &status, 0, NULL)

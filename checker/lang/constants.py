@@ -179,5 +179,12 @@ STATE_NAMES: dict[str, str] = {
 }
 
 INT_MIN = -(2**31)
+
+
+def c_int(value: int) -> int:
+    """A value passed as a C `int` (pid_t, a signal number): its low 32 bits, signed."""
+    return ((value - INT_MIN) % 2**32) + INT_MIN
+
+
 LONG_MIN = -(2**63)
 LONG_MAX = 2**63 - 1
