@@ -95,6 +95,8 @@ def check_text(
     except ModelError as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
         result.exit_code = EXIT_ERROR
+        if err.path:
+            result.error_trace = build_trace(kernel, err.path, "model", err.message)
         return result
     except PropertyError as err:
         return _property_error(result, scenario, kernel, err.name, err.message, err.path)

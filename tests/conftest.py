@@ -59,6 +59,7 @@ def task(
         exit_signal=exit_signal,
         ident=-1,
         call=(),
+        parent_execed=False,
         blocked=blocked,
         pending=pending,
         shared=shared,

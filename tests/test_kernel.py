@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checker.kernel import events as E
 from checker.kernel.exit import do_exit, find_new_reaper, release_task
-from checker.kernel.fork import copy_process
+from checker.kernel.fork import CloneArgs, copy_process
 from checker.kernel.model import Failure, Pruned
 from checker.kernel.pids import alloc_pid
 from checker.kernel.state import RUNNING, SLEEPING, ZOMBIE, State, Task, Tx, exited_status
@@ -37,6 +37,8 @@ from checker.lang.constants import (
 from tests.conftest import check, init, kernel, task, tx_of
 
 SIGUSR1 = SIGNALS["SIGUSR1"]
+
+FORK = CloneArgs(0, SIGCHLD)  # plain fork
 
 
 class Ctx:
@@ -95,7 +97,7 @@ def test_copy_process_creates_a_child_of_the_caller():
     tx = tx_of(init((2,)), task(2, children=(3,)), task(3, ppid=2, pgid=2), last_pid=3)
     parent = tx.get(2)
     assert parent is not None
-    pid = copy_process(tx, parent, max_tasks=16, pid_max=100, child_pc=7, child_locals=(1, None))
+    pid = copy_process(tx, parent, FORK, max_tasks=16, pid_max=100, child_pc=7, child_locals=(1, None))
     assert pid == 4
     child = tx.get(4)
     assert child is not None
@@ -114,7 +116,7 @@ def test_copy_process_copies_the_address_space():
     # copy_mm without CLONE_VM: dup_mm, a separate copy
     s = State((init((2,)), task(2)._replace(mm=0)), ((5, 6),), ((), ()), 2, ())
     tx = Tx(s)
-    copy_process(tx, tx.get(2), 16, 100, 0, ())  # type: ignore[arg-type]
+    copy_process(tx, tx.get(2), FORK, 16, 100, 0, ())  # type: ignore[arg-type]
     after = tx.freeze()
     parent, child = after.tasks[1], after.tasks[2]
     assert parent.mm != child.mm
@@ -125,7 +127,7 @@ def test_copy_process_fails_with_eagain_when_the_table_is_full():
     # copy_process: nr_threads >= max_threads -> EAGAIN; zombies count
     tx = tx_of(init((2,)), task(2, children=(3,)), task(3, ppid=2, state=ZOMBIE))
     assert (
-        copy_process(tx, tx.get(2), max_tasks=3, pid_max=100, child_pc=0, child_locals=())
+        copy_process(tx, tx.get(2), FORK, max_tasks=3, pid_max=100, child_pc=0, child_locals=())
         == -EAGAIN
     )  # type: ignore[arg-type]
     assert pids(tx) == [1, 2, 3]
@@ -135,7 +137,7 @@ def test_copy_process_fails_with_eagain_when_no_pid_is_free():
     # alloc_pid: the IDR's ENOSPC becomes EAGAIN
     tx = tx_of(init((2,)), task(2))
     assert (
-        copy_process(tx, tx.get(2), max_tasks=16, pid_max=3, child_pc=0, child_locals=()) == -EAGAIN
+        copy_process(tx, tx.get(2), FORK, max_tasks=16, pid_max=3, child_pc=0, child_locals=()) == -EAGAIN
     )  # type: ignore[arg-type]
 
 

@@ -17,6 +17,7 @@ from checker.kernel.signals import SIG_DFL, SIG_IGN, action, get_signal, send_si
 from checker.kernel.state import (
     CONT_NOTIFY,
     CONT_REPORT,
+    GROUP_EXIT,
     RUNNING,
     SLEEPING,
     STOPPED,
@@ -632,7 +633,10 @@ def test_default_terminate_marks_the_group_at_send_and_the_parent_sees_signaled(
     k = _child_raises(name)
     s = go(k, k.initial(), 2, 3)
     child = at(s, 3)
-    assert (child.group_exit, child.pending & sigmask(SIGKILL)) == (signo, sigmask(SIGKILL))
+    assert (child.group_exit, child.pending & sigmask(SIGKILL)) == (
+        GROUP_EXIT | signo,
+        sigmask(SIGKILL),
+    )
     st = one(k, s, 3)
     assert taken(st) == [(signo, "kills")]
     s = st.target  # type: ignore[assignment]
@@ -805,7 +809,7 @@ def test_sa_resethand_restores_sig_dfl_at_delivery():
     s = st.target  # type: ignore[assignment]
     assert action(table(s, 3), SIGUSR1)[0] == SIG_DFL
     s = go(k, s, 3, 3, 3)  # skip, return, raise again
-    assert at(s, 3).group_exit == SIGUSR1
+    assert at(s, 3).group_exit == GROUP_EXIT | SIGUSR1
     s = go(k, s, 3, 2)
     assert local(k, s, 2, "w") == signaled(3, SIGUSR1)
 
@@ -934,7 +938,7 @@ def test_sigkill_goes_first_through_the_group_exit():
     t = tx.get(2)
     assert t is not None
     assert (t.group_exit, t.shared, t.pending) == (
-        SIGKILL,
+        GROUP_EXIT | SIGKILL,
         sigmask(SIGKILL),
         sigmask(SIGHUP) | sigmask(SIGKILL),
     )
@@ -1209,7 +1213,7 @@ def test_a_fatal_signal_ends_the_process_and_wait_reports_it():
     assert at(s, 3).state == SLEEPING
     s = go(k, s, 2)
     child = at(s, 3)
-    assert (child.state, child.group_exit) == (RUNNING, SIGTERM)
+    assert (child.state, child.group_exit) == (RUNNING, GROUP_EXIT | SIGTERM)
     s = go(k, s, 2)  # the parent runs first: the child is not dead yet
     assert at(s, 2).state == SLEEPING
     s = go(k, s, 3)
@@ -1529,7 +1533,7 @@ def test_sa_nocldstop_suppresses_the_stop_sigchld_but_not_the_wakeup():
     s = go(k, s, 2)
     assert local(k, s, 2, "w") == Status(3, False, 0, False, SIGSTOP, True, False)
     s = go(k, s, 2)  # kill(c, SIGKILL) ... but first: SIGCONT's report
-    assert at(s, 3).group_exit == SIGKILL
+    assert at(s, 3).group_exit == GROUP_EXIT | SIGKILL
 
 
 def test_sa_nocldstop_suppresses_the_continue_sigchld_too():
@@ -1570,7 +1574,7 @@ def test_sigkill_kills_a_stopped_process_at_once():
     k = kernel(STOP_TEXT % ("skip", "SIGKILL"))
     s = go(k, _stopped(k), 2, 2, 2)
     child = at(s, 3)
-    assert (child.state, child.group_exit) == (RUNNING, SIGKILL)
+    assert (child.state, child.group_exit) == (RUNNING, GROUP_EXIT | SIGKILL)
     s = go(k, s, 3)
     assert (at(s, 3).state, at(s, 3).xstatus) == (ZOMBIE, SIGKILL)
     s = go(k, s, 2)
@@ -1747,13 +1751,13 @@ def test_kill_fault_adds_the_eperm_branch_and_kill_minus_one_still_returns_zero(
         (local(k, st.target, 2, "r"), at(st.target, 2).errno, at(st.target, 3).group_exit)  # type: ignore[arg-type]
         for st in steps_of(k, s, 2)
     }
-    assert outs == {(0, 0, SIGTERM), (-1, EPERM, 0)}
+    assert outs == {(0, 0, GROUP_EXIT | SIGTERM), (-1, EPERM, 0)}
     refused = next(st.target for st in steps_of(k, s, 2) if local(k, st.target, 2, "r") == -1)  # type: ignore[arg-type]
     outs = {
         (local(k, st.target, 2, "r2"), at(st.target, 2).errno, at(st.target, 3).group_exit)  # type: ignore[arg-type]
         for st in steps_of(k, refused, 2)  # type: ignore[arg-type]
     }
-    assert outs == {(0, EPERM, SIGTERM), (0, EPERM, 0)}
+    assert outs == {(0, EPERM, GROUP_EXIT | SIGTERM), (0, EPERM, 0)}
 
 
 def test_kill_fault_never_refuses_the_callers_own_process():

@@ -121,9 +121,7 @@ def test_unknown_program_in_exec():
         program other { skip }
         """
     )
-    assert (2, 10, "unknown program `othr` in `exec`; did you mean `other`?") in found
-    # exec itself is not built yet; that is reported too, at the statement
-    assert (2, 5, "`exec` is not supported yet") in found
+    assert found == [(2, 10, "unknown program `othr` in `exec`; did you mean `other`?")]
 
 
 def test_unknown_handler_in_signal():
@@ -1087,6 +1085,7 @@ def test_check_list_and_default():
         "orphans_reparented",
         "zombies_reaped",
         "no_deadlock",
+        "vfork_parent_blocked",
     }
 
 
@@ -1200,16 +1199,6 @@ NOT_YET = "is not supported yet"
 @pytest.mark.parametrize(
     ("code", "col", "what"),
     [
-        ("join(1)", 5, "`join`"),
-        ("v = vfork()", 5, "`vfork()`"),
-        ("vfork { exit 0 }", 5, "`vfork { }`"),
-        ("q = vfork { exit 0 }", 5, "`vfork { }`"),
-        ("clone(SIGCHLD) { skip }", 5, "`clone(...) { }`"),
-        ("c = clone(CLONE_VM | SIGCHLD) { skip }", 5, "`clone(...) { }`"),
-        ("thread { skip }", 5, "`thread { }`"),
-        ("t = thread { skip }", 5, "`thread { }`"),
-        ("exit_thread", 5, "`exit_thread`"),
-        ("exit_thread 1", 5, "`exit_thread`"),
         ("schedule()", 5, "`schedule`"),
         ("set_current_state(TASK_INTERRUPTIBLE)", 5, "`set_current_state`"),
         ("wake_up(Q)", 5, "`wake_up`"),
@@ -1224,16 +1213,26 @@ def test_statements_not_supported_yet(code, col, what):
     assert errs(text) == [(2, col, f"{what} {NOT_YET}")]
 
 
-def test_exec_not_supported_yet():
-    found = errs(
+def test_process_and_thread_statements_are_supported():
+    ok(
         """
+        faults { exec, fork }
+        check vfork_parent_blocked
         program main {
+            v = vfork()
+            if v == 0 { exec other }
+            q = vfork { exit 0 }
+            c = clone(CLONE_VM | SIGCHLD) { skip }
+            clone(SIGCHLD) { skip }
+            t = thread { exit_thread 1 }
+            thread { skip }
+            r = join(t)
             exec other
+            exit_thread
         }
         program other { skip }
         """
     )
-    assert found == [(2, 5, f"`exec` {NOT_YET}")]
 
 
 def test_signal_statements_are_supported():
@@ -1303,10 +1302,8 @@ def test_signal_numbers_the_kernel_refuses_are_left_to_run_time():
         ("lock L", 1, "`lock`"),
         ("waitqueue Q", 1, "`waitqueue`"),
         ("syscall my_call { skip }", 1, "`syscall`"),
-        ("faults { exec }", 10, "`faults { exec }`"),
         ("check zombies_eventually_reaped", 7, "`check zombies_eventually_reaped`"),
         ("check no_deadlock, no_lost_wakeup", 20, "`check no_lost_wakeup`"),
-        ("check vfork_parent_blocked", 7, "`check vfork_parent_blocked`"),
     ],
 )
 def test_items_not_supported_yet(item, col, what):
@@ -1348,14 +1345,14 @@ MANY = src(
     program main {
         x = y
         repeat 3 { skip }
-        join(1)
+        schedule()
         skip
         var late = 1
         return
     }
     config { max_task = 3 }
     check zombie_reaped
-    faults { exec, clone }
+    faults { fork, clone }
     expect violation nothing
     observe main.nope
     eventually e: true
@@ -1365,12 +1362,11 @@ MANY = src(
 MANY_EXPECTED = [
     (1, 13, "unknown program `helper` in `start`"),
     (3, 9, "unknown name `y`"),
-    (5, 5, "`join` is not supported yet"),
+    (5, 5, "`schedule` is not supported yet"),
     (7, 5, "`var` declarations go at the top"),
     (8, 5, "`return` outside a handler"),
     (10, 10, "unknown config key `max_task`"),
     (11, 7, "unknown built-in property `zombie_reaped`"),
-    (12, 10, "`faults { exec }` is not supported yet"),
     (12, 16, "unknown fault `clone`"),
     (13, 18, "`expect violation` names no property `nothing`"),
     (14, 14, "program `main` has no variable `nope`"),

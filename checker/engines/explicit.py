@@ -17,7 +17,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from checker.kernel.model import Failure, Kernel, Pruned, TooManyValues
+from checker.kernel.model import Failure, Incomplete, Kernel, ModelError, Pruned
 from checker.kernel.state import State
 from checker.lang.pyexpr import Unset
 from checker.props.suite import PropertySuite
@@ -131,10 +131,14 @@ def explore(
             starts.append(len(targets))
         try:
             succ = successors(s)
-        except TooManyValues as err:
+        except Incomplete as err:
             ex.complete, ex.stop = False, str(err)
             cut[head] = 1
             break
+        except ModelError as err:
+            # a mistake in the scenario that this state shows: with its trace
+            err.path = [states[j] for j in ex.path(head)]
+            raise
         if max_depth and d >= max_depth and succ:
             # at the bound: not expanded (a state with no successor is still a
             # terminal state, judged below)

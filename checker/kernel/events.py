@@ -27,12 +27,63 @@ class Forked(NamedTuple):
     child: int
 
 
+class Cloned(NamedTuple):
+    """clone, vfork or thread: the new task and what it shares."""
+
+    child: int
+    what: str  # "thread", "vfork child", "child", with its flags and exit signal
+
+
+class VforkWaiting(NamedTuple):
+    """The caller sleeps (D) until its vfork child execs or exits."""
+
+    child: int
+
+
+class VforkDone(NamedTuple):
+    """mm_release completed the vfork: this parent wakes."""
+
+    parent: int
+
+
+class VforkReturned(NamedTuple):
+    child: int
+    killed: bool  # a fatal signal ended the wait (the child runs on)
+
+
+class GroupExit(NamedTuple):
+    """exit_group (or a fatal signal taken): SIGKILL queued on these threads."""
+
+    threads: tuple[int, ...]
+
+
+class Execed(NamedTuple):
+    program: str
+    killed: tuple[int, ...]  # the other threads de_thread ended
+    old_tid: int  # a non-leader that took over the leader's pid, else 0
+
+
+class ExecFailed(NamedTuple):
+    errno: int
+
+
+class Joined(NamedTuple):
+    thread: int
+
+
 class ForkFailed(NamedTuple):
     errno: int
     reason: str
 
 
 class Exited(NamedTuple):
+    pid: int
+    status: int
+
+
+class ThreadEnded(NamedTuple):
+    """A thread that is not its group's leader ended: released at once."""
+
     pid: int
     status: int
 
@@ -148,8 +199,17 @@ Event = (
     | Assigned
     | Tested
     | Forked
+    | Cloned
+    | VforkWaiting
+    | VforkDone
+    | VforkReturned
+    | GroupExit
+    | Execed
+    | ExecFailed
+    | Joined
     | ForkFailed
     | Exited
+    | ThreadEnded
     | Reparented
     | Woke
     | Released

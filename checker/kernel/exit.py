@@ -6,19 +6,25 @@ from typing import TYPE_CHECKING, Protocol
 
 from checker.kernel import events as E
 from checker.kernel.pids import eligible_pid
-from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal
+from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal, sigmask
 from checker.kernel.state import (
+    DISK_SLEEP,
+    GROUP_EXIT,
+    GROUP_FIELDS,
     INIT_PID,
     NO_MM,
     NO_SIGHAND,
     RUNNING,
     SLEEPING,
+    STATUS_MASK,
     ZOMBIE,
     Task,
     Tx,
+    leader_of,
+    live_threads,
     other_threads,
 )
-from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, WNOTHREAD
+from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, SIGKILL, WNOTHREAD
 
 if TYPE_CHECKING:
     from checker.kernel.wait import WaitCall
@@ -37,19 +43,94 @@ class ExitContext(Protocol):
 
     def snapshot(self, tx: Tx, task: Task) -> None: ...
 
+    def thread_released(self, tx: Tx, task: Task, ev: list[E.Event] | None) -> None:
+        """A thread of a group that lives on has ended: pthread_join may
+        now return for it (CLONE_CHILD_CLEARTID's futex wake in mm_release)."""
+        ...
+
+
+def do_group_exit(
+    tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] | None
+) -> None:
+    """kernel/exit.c do_group_exit: the first thread to get here records the
+    group's exit status and queues SIGKILL on every other live thread, waking
+    it (zap_other_threads: signal_wake_up(t, 1) ends S, D and T sleeps); a
+    later one dies with the recorded status. Then the caller's own do_exit.
+    The other threads die in steps of their own."""
+    t = tx.get(pid)
+    assert t is not None
+    leader = tx.get(t.tgid)
+    assert leader is not None
+    if leader.group_exit:
+        status = leader.group_exit & STATUS_MASK
+    else:
+        others = [x for x in live_threads(tx.tasks, t.tgid) if x.pid != pid]
+        if others:
+            tx.put(leader._replace(group_exit=GROUP_EXIT | status, stop_code=0, continued=0))
+            for x in others:
+                x = tx.get(x.pid) or x
+                tx.put(x._replace(pending=x.pending | sigmask(SIGKILL), state=RUNNING))
+            if ev is not None:
+                ev.append(E.GroupExit(tuple(x.pid for x in others)))
+    do_exit(tx, pid, status, ctx, ev)
+
 
 def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] | None) -> None:
-    """exit_group of a single-threaded process (kernel/exit.c do_group_exit
-    -> do_exit -> exit_notify), as one atomic step (SEMANTICS 7): re-parent
-    the children, become a zombie, notify the parent, and release at once if
-    the parent does not want to reap."""
+    """The death of one task (kernel/exit.c do_exit -> exit_mm, exit_notify)
+    as one atomic step (SEMANTICS 7): release a vfork parent, re-parent the
+    children, then become a zombie and notify the parent, or (a thread) be
+    released at once. A group leader whose threads live on stays a silent
+    zombie (delay_group_leader) until the last of them is released."""
+    t = tx.get(pid)
+    assert t is not None
+    leader = tx.get(t.tgid)
+    assert leader is not None
+    others = [x for x in tx.tasks if x.tgid == t.tgid and x.pid != pid]
+    # synchronize_group_exit: the last thread to exit fixes the process's
+    # status if no group exit is recorded (linux-reference E2.1, E9)
+    if not leader.group_exit and not any(x.state != ZOMBIE for x in others):
+        leader = leader._replace(group_exit=GROUP_EXIT | status)
+        tx.put(leader)
+    # exit_mm -> mm_release: the vfork parent wakes; a thread's joiners too
+    vfork_release(tx, t, ev)
+    if others:
+        ctx.thread_released(tx, t, ev)
     forget_original_parent(tx, pid, ctx, ev)
     t = tx.get(pid)
     assert t is not None
     ctx.snapshot(tx, t)  # PROG.X keeps the last values of the task that began as PROG
-    # exit_signals, exit_mm, exit_files ... : nothing of the signal state is
-    # visible once it is a zombie (a signal to it is dropped), so it goes back
-    # to the Task defaults (no handler table) and equal zombies are equal states
+    if t.pid != t.tgid:
+        # exit_notify: a non-leader thread (exit signal -1) never notifies
+        # anybody and is released at once (autoreap); release_task then
+        # notifies the leader's parent if the leader waits, a zombie, for
+        # the group to empty
+        release_task(tx, pid)
+        if ev is not None:
+            ev.append(E.ThreadEnded(pid, status))
+        leader = tx.get(t.tgid)
+        assert leader is not None
+        if leader.state == ZOMBIE and not other_threads(tx.tasks, leader):
+            _leader_done(tx, leader, ctx, ev)
+        return
+    if ev is not None:
+        ev.append(E.Exited(pid, status))
+    zombie = _zombie(t, status, ctx)
+    if others:
+        # delay_group_leader: the group's signal_struct lives on in the
+        # leader's entry; no notification yet
+        zombie = zombie._replace(**{f: getattr(t, f) for f in GROUP_FIELDS})
+        tx.mm_changed = True
+        tx.put(zombie)
+        return
+    tx.put(zombie)
+    _leader_done(tx, zombie, ctx, ev)
+
+
+def _zombie(t: Task, status: int, ctx: ExitContext) -> Task:
+    """exit_signals, exit_mm, exit_files ... : nothing of the signal state
+    is visible once it is a zombie (a signal to it is dropped), so it goes
+    back to the Task defaults (no handler table) and equal zombies are equal
+    states."""
     zombie = t._replace(
         **Task._field_defaults,
         state=ZOMBIE,
@@ -57,21 +138,41 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
         pc=-1,
         call=(),
         locals=t.program_locals(),
+        parent_execed=t.parent_execed,
     )
-    tx.mm_changed = True  # its handler table is gone
     if not ctx.keep_zombie_values:
         # exit_mm drops the address space; no property reads a zombie's values
-        zombie = zombie._replace(locals=(), mm=NO_MM)
-    # exit_notify: tsk->exit_state = EXIT_ZOMBIE
+        return zombie._replace(locals=(), mm=NO_MM)
+    return zombie
+
+
+def _leader_done(tx: Tx, leader: Task, ctx: ExitContext, ev: list[E.Event] | None) -> None:
+    """The group is empty and its leader a zombie: its status is the group's
+    (wait_task_zombie reads group_exit_code once SIGNAL_GROUP_EXIT is set);
+    notify its parent with its exit signal, and release it at once if
+    do_notify_parent says so (exit_notify, or release_task for a delayed
+    leader)."""
+    status = leader.group_exit & STATUS_MASK if leader.group_exit else leader.xstatus
+    zombie = leader._replace(xstatus=status, **{f: Task._field_defaults[f] for f in GROUP_FIELDS})
+    tx.mm_changed = True  # its handler table is gone
     tx.put(zombie)
-    if ev is not None:
-        ev.append(E.Exited(pid, status))
-    # exit_notify: a group leader whose group is empty notifies its parent with
-    # its exit signal; if do_notify_parent says so, it is released at once.
     if do_notify_parent(tx, zombie, zombie.exit_signal, ctx, ev):
-        release_task(tx, pid)
+        release_task(tx, zombie.pid)
         if ev is not None:
-            ev.append(E.Released(pid))
+            ev.append(E.Released(zombie.pid))
+
+
+def vfork_release(tx: Tx, child: Task, ev: list[E.Event] | None) -> None:
+    """kernel/fork.c mm_release -> complete_vfork_done: the parent sleeping
+    in wait_for_vfork_done for this child wakes (at its exit or exec)."""
+    if not child.vfork_parent:
+        return
+    tx.put(child._replace(vfork_parent=0))
+    parent = tx.get(child.vfork_parent)
+    if parent is not None and parent.state == DISK_SLEEP:
+        tx.put(parent._replace(state=RUNNING))
+        if ev is not None:
+            ev.append(E.VforkDone(parent.pid))
 
 
 def find_alive_thread(tx: Tx, task: Task, exiting: int = 0) -> Task | None:
@@ -97,7 +198,8 @@ def find_new_reaper(tx: Tx, father: Task) -> int:
         return thread.pid
     ancestor = tx.get(father.ppid)
     while ancestor is not None and ancestor.pid != INIT_PID:
-        if ancestor.subreaper:
+        # is_child_subreaper lives in the signal_struct: the group's flag
+        if leader_of(tx.tasks, ancestor).subreaper:
             alive = find_alive_thread(tx, ancestor)
             if alive is not None:
                 return alive.pid
@@ -105,25 +207,35 @@ def find_new_reaper(tx: Tx, father: Task) -> int:
     return INIT_PID
 
 
-def forget_original_parent(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event] | None) -> None:
+def forget_original_parent(
+    tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event] | None, new_parent: int = 0
+) -> None:
     """kernel/exit.c forget_original_parent: every child of the exiting task
     gets the new reaper as its real parent; a child moved to another process
     gets exit signal SIGCHLD, and an inherited zombie is reported to its new
     parent at once (reparent_leader); the children are appended, in their
-    order, to the reaper's children list (list_splice_tail_init)."""
+    order, to the reaper's children list (list_splice_tail_init). `new_parent`
+    names the new parent when the caller knows it (de_thread)."""
     father = tx.get(pid)
     assert father is not None
     if not father.children:
         return
-    reaper_pid = find_new_reaper(tx, father)
+    reaper_pid = new_parent or find_new_reaper(tx, father)
     reaper = tx.get(reaper_pid)
     assert reaper is not None
     threaded = reaper.tgid == father.tgid
     released: list[int] = []
     for cpid in father.children:
+        # every thread of the child process gets the new real parent
+        for k, x in enumerate(tx.tasks):
+            if x.tgid == cpid:
+                x = x._replace(ppid=reaper_pid)
+                if not threaded:
+                    # the new parent has its own exec count (parent_exec_id)
+                    x = x._replace(parent_execed=False)
+                tx.tasks[k] = x
         child = tx.get(cpid)
         assert child is not None
-        child = child._replace(ppid=reaper_pid)
         if not threaded:
             # reparent_leader: "We don't want people slaying init."
             child = child._replace(exit_signal=SIGCHLD)
@@ -164,6 +276,9 @@ def do_notify_parent(
     autoreap = False
     assert parent.sighand != NO_SIGHAND, "a parent is never a zombie: its children moved on"
     table = tx.sighands[parent.sighand]
+    if sig != SIGCHLD and child.parent_execed:
+        # the parent has exec'd since it created the child (self_exec_id)
+        sig = SIGCHLD
     if sig == SIGCHLD and chld_autoreap(table):
         autoreap = True
         if action(table, SIGCHLD)[0] == SIG_IGN:

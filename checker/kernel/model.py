@@ -20,11 +20,28 @@ from typing import Any, NamedTuple
 
 from checker.kernel import events as E
 from checker.kernel import signals as sig
-from checker.kernel.exit import ExitContext, do_exit, do_notify_parent_cldstop
-from checker.kernel.fork import copy_process
+from checker.kernel.clone_flags import legacy_split, violations
+from checker.kernel.exec import Image, begin_new_exec
+from checker.kernel.exit import (
+    ExitContext,
+    do_exit,
+    do_group_exit,
+    do_notify_parent_cldstop,
+)
+from checker.kernel.fork import (
+    CLONE_NEWPID,
+    CLONE_PARENT,
+    CLONE_THREAD,
+    CLONE_VFORK,
+    THREAD_FLAGS,
+    VFORK_FLAGS,
+    CloneArgs,
+    copy_process,
+)
 from checker.kernel.state import (
     CONT_NOTIFY,
     DEFAULT_INIT,
+    DISK_SLEEP,
     INIT_PID,
     NO_MM,
     RUNNING,
@@ -38,6 +55,7 @@ from checker.kernel.state import (
     get,
     image_name,
     leader_of,
+    live_threads,
     new_task,
     other_threads,
     ppid_of,
@@ -58,8 +76,10 @@ from checker.kernel.wait import (
 from checker.lang import ir
 from checker.lang.constants import (
     EAGAIN,
+    EDEADLK,
     EINTR,
     EINVAL,
+    ENOENT,
     EPERM,
     ESRCH,
     INT_MIN,
@@ -69,6 +89,7 @@ from checker.lang.constants import (
     SIG_BLOCK,
     SIG_SETMASK,
     SIG_UNBLOCK,
+    SIGCHLD,
     WALL,
     c_int,
 )
@@ -110,6 +131,13 @@ class TooManyValues(Incomplete):
         self.count = count
 
 
+class NotModelled(Incomplete):
+    """A step that needs something the model leaves out (SEMANTICS 8)."""
+
+    def __init__(self, text: str, what: str):
+        super().__init__(f"`{text}`: {what}")
+
+
 class RealTimeSignal(Incomplete):
     """A computed signal number in 32..64: real-time signals are not modelled
     (SEMANTICS 6.2)."""
@@ -134,6 +162,10 @@ AGAIN = 2
 SIGNAL_CALLS = frozenset(
     ("kill", "raise", "signal", "sigaction", "sigprocmask", "sigsuspend", "pause")
 )
+# Calls a signal handler may interrupt that go on after it (SEMANTICS 5.5,
+# 6.7): wait and waitpid restart with SA_RESTART; join always does (glibc
+# retries the futex wait).
+RESTARTABLE = frozenset(("wait", "waitpid", "join"))
 
 
 class ModelError(Exception):
@@ -144,6 +176,7 @@ class ModelError(Exception):
         super().__init__(message)
         self.message = message
         self.state = state
+        self.path: list[State] = []  # the states leading to it, once the engine knows them
 
 
 Successor = State | Failure | Pruned
@@ -193,9 +226,19 @@ def uses_signals(scenario: ir.ScenarioIR) -> bool:
         for instr in p.code:
             if isinstance(instr, ir.Syscall) and instr.name in SIGNAL_CALLS:
                 return True
-            if isinstance(instr, ir.Spawn) and instr.kind == "clone":
+            # a clone child may have another exit signal; a thread group
+            # ends through SIGKILL queued on each thread (zap_other_threads)
+            if isinstance(instr, ir.Spawn) and instr.kind in ("clone", "thread"):
                 return True
     return False
+
+
+def uses_join(scenario: ir.ScenarioIR) -> bool:
+    return any(
+        isinstance(instr, ir.Syscall) and instr.name == "join"
+        for p in scenario.programs
+        for instr in p.code
+    )
 
 
 def uses_task_values(scenario: ir.ScenarioIR) -> bool:
@@ -217,6 +260,10 @@ class Kernel(ExitContext):
         self.fault_fork = "fork" in scenario.faults
         self.fault_wait = "wait" in scenario.faults
         self.fault_kill = "kill" in scenario.faults
+        self.fault_exec = "exec" in scenario.faults
+        # pthread_join's bookkeeping (the threads that ended and were not
+        # joined yet) lives in the address space, after the `var`s
+        self.join = uses_join(scenario)
         self.signals = uses_signals(scenario)
         self.keep_zombie_values = uses_task_values(scenario)
         self.named_slot = {prog: i for i, prog in enumerate(scenario.named)}
@@ -239,6 +286,7 @@ class Kernel(ExitContext):
             ir.Skip: self._skip,
             ir.Spawn: self._spawn,
             ir.Exit: self._exit,
+            ir.Exec: self._exec_image,
             ir.Syscall: self._syscall,
             ir.Return: self._return,
         }
@@ -305,16 +353,24 @@ class Kernel(ExitContext):
         mems: list[tuple[object, ...]],
         named: list[object],
     ) -> Task:
+        image = self.image(prog_index)
+        mems.append(image.mem)
+        if image.ident >= 0:
+            if named[image.ident] is not None:
+                name = self.programs[prog_index].name
+                raise ModelError(f"`{name}.X` is ambiguous: two tasks begin as `{name}`")
+            named[image.ident] = pid
+        return new_task(
+            pid, ppid, pgid, prog_index, image.pc, image.locals, len(mems) - 1, pid - 1, image.ident
+        )
+
+    def image(self, prog_index: int) -> Image:
+        """A program image as it starts (at time 0 or after exec): its
+        `var`s at their initial values, no locals, at its first instruction."""
         prog = self.programs[prog_index]
-        mems.append(tuple(prog.var_init))
-        locals_: tuple[object, ...] = (None,) * len(prog.local_names)
-        pc, locals_ = self.settle(prog, prog.entry, locals_)
-        ident = self.named_slot.get(prog_index, -1)
-        if ident >= 0:
-            if named[ident] is not None:
-                raise ModelError(f"`{prog.name}.X` is ambiguous: two tasks begin as `{prog.name}`")
-            named[ident] = pid
-        return new_task(pid, ppid, pgid, prog_index, pc, locals_, len(mems) - 1, pid - 1, ident)
+        mem = tuple(prog.var_init) + (((),) if self.join else ())
+        pc, locals_ = self.settle(prog, prog.entry, (None,) * len(prog.local_names))
+        return Image(prog_index, mem, pc, locals_, self.named_slot.get(prog_index, -1))
 
     # ------------------------------------------------------------- silent code
     def settle(
@@ -529,11 +585,39 @@ class Kernel(ExitContext):
     def _skip(self, s, i, t, prog, pc, L, M, instr, fns, record):
         return [(self._next(s, i, t, prog, instr.next, L), [] if record else None)]
 
+    def _clone_args(self, instr, fns, s, t, L, M) -> CloneArgs | str:
+        """The flags and exit signal of a fork, vfork, thread or clone, or
+        why copy_process refuses them (EINVAL)."""
+        if instr.kind == "fork":
+            return CloneArgs(0, SIGCHLD)
+        if instr.kind == "vfork":
+            return CloneArgs(VFORK_FLAGS, SIGCHLD)
+        if instr.kind == "thread":
+            return CloneArgs(THREAD_FLAGS, 0)
+        word = fns[0](s, t, L, M)
+        # SIGNAL_UNKILLABLE is on init's signal_struct: its threads too
+        broken = violations(word, caller_is_init=t.tgid == INIT_PID)
+        if broken:
+            return broken[0].message
+        flags, exit_signal = legacy_split(word)
+        if flags & CLONE_NEWPID:
+            raise NotModelled(instr.text, "pid namespaces (CLONE_NEWPID) are not modelled")
+        if not flags & (CLONE_THREAD | CLONE_PARENT) and NSIG_STANDARD < exit_signal <= NSIG:
+            raise RealTimeSignal(instr.text, exit_signal)
+        return CloneArgs(flags, exit_signal)
+
     def _spawn(self, s, i, t, prog, pc, L, M, instr, fns, record):
-        """fork: kernel/fork.c kernel_clone -> copy_process (fork.py)."""
+        """fork, vfork, clone, thread: kernel/fork.c kernel_clone ->
+        copy_process (fork.py), and for CLONE_VFORK the killable sleep in
+        wait_for_vfork_done."""
+        if t.call:
+            return self._vfork_return(s, t, prog, L, instr, record)
+        args = self._clone_args(instr, fns, s, t, L, M)
+        if isinstance(args, str):
+            return self._fail(s, t, prog, L, instr, EINVAL, args, record)
         out: list[tuple[Successor, list[E.Event] | None]] = []
         tx = Tx(s)
-        child_pid = copy_process(tx, t, self.max_tasks, self.pid_max, instr.child_pc, L)
+        child_pid = copy_process(tx, t, args, self.max_tasks, self.pid_max, instr.child_pc, L)
         if child_pid > 0:
             child = tx.get(child_pid)
             assert child is not None
@@ -544,14 +628,26 @@ class Kernel(ExitContext):
             tx.put(child._replace(pc=cpc, locals=cL))
             parent = tx.get(t.pid)
             assert parent is not None
-            parent, pL = self._store_tx(tx, parent, instr.target, child_pid, L)
-            tx.put(parent)
-            out.append(
-                (
-                    self._finish(tx, parent, prog, instr.next, pL),
-                    [E.Forked(child_pid)] if record else None,
+            ev: list[E.Event] | None = None
+            if record:
+                if instr.kind == "fork":
+                    ev = [E.Forked(child_pid)]
+                else:
+                    what = "thread" if args.flags & CLONE_THREAD else "child"
+                    ev = [E.Cloned(child_pid, what)]
+            if args.flags & CLONE_VFORK:
+                # wait_for_vfork_done: TASK_KILLABLE until the child's
+                # mm_release; vfork returns the pid in a later step of its own
+                tx.put(
+                    parent._replace(state=DISK_SLEEP, pc=pc, locals=L, call=(IN_CALL, child_pid))
                 )
-            )
+                if ev is not None:
+                    ev.append(E.VforkWaiting(child_pid))
+                out.append((tx.freeze(), ev))
+            else:
+                parent, pL = self._store_tx(tx, parent, instr.target, child_pid, L)
+                tx.put(parent)
+                out.append((self._finish(tx, parent, prog, instr.next, pL), ev))
         if child_pid < 0 or self.fault_fork:
             if child_pid >= 0:
                 reason = "fault injected"
@@ -570,11 +666,36 @@ class Kernel(ExitContext):
             )
         return out
 
+    def _vfork_return(self, s, t, prog, L, instr, record):
+        """The vfork parent runs again: its child released it, or a fatal
+        signal ended the wait (wait_for_vfork_done clears the child's
+        vfork_done; the parent dies on its way back to user space, in the
+        next step)."""
+        child_pid = t.call[1]
+        tx = Tx(s)
+        child = tx.get(child_pid)
+        killed = child is not None and child.vfork_parent == t.pid
+        if child is not None and killed:
+            tx.put(child._replace(vfork_parent=0))
+        me = tx.get(t.pid)
+        assert me is not None
+        me, L2 = self._store_tx(tx, me, instr.target, child_pid, L)
+        tx.put(me)
+        ev = [E.VforkReturned(child_pid, killed)] if record else None
+        return [(self._finish(tx, me, prog, instr.next, L2, call=()), ev)]
+
     def _exit(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        """exit (exit_group) and exit_thread (the exit syscall). The end of a
+        clone block whose flags are known only at run time ends the thread if
+        the task is one (not its group's leader), else the process."""
         code = fns[0](s, t, L, M)
-        if t.pid == INIT_PID:
+        thread = instr.thread if instr.thread is not None else t.pid != t.tgid
+        status = exited_status(code)
+        if t.tgid == INIT_PID and (
+            not thread or not any(x.pid != t.pid for x in live_threads(s.tasks, t.tgid))
+        ):
             # kernel/exit.c do_exit: the global init's group dying panics
-            message = f"Attempted to kill init! exitcode={exited_status(code):#010x}"
+            message = f"Attempted to kill init! exitcode={status:#010x}"
             return [
                 (
                     Failure("assertions", message, t.pid),
@@ -585,8 +706,33 @@ class Kernel(ExitContext):
         tx = Tx(s)
         # remember the last statement's locals before the task stops running
         tx.put(t._replace(locals=L))
-        do_exit(tx, t.pid, exited_status(code), self, ev)
+        if thread:
+            do_exit(tx, t.pid, status, self, ev)
+        else:
+            do_group_exit(tx, t.pid, status, self, ev)
         return [(tx.freeze(), ev)]
+
+    def _exec_image(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        """execve (fs/exec.c): with `faults { exec }` it may fail (ENOENT,
+        the caller goes on); else de_thread, a fresh image (exec.py)."""
+        out: list[tuple[Successor, list[E.Event] | None]] = []
+        image = self.image(instr.program)
+        if image.ident >= 0 and s.named[image.ident] is not None:
+            name = self.programs[instr.program].name
+            raise ModelError(
+                f"`{name}.X` is ambiguous: a second task begins as `{name}` "
+                f"(`{instr.text}`, line {instr.pos.line})",
+                s,
+            )
+        ev: list[E.Event] | None = [] if record else None
+        tx = Tx(s)
+        tx.put(t._replace(locals=L))  # the values PROG.X keeps of the image it leaves
+        begin_new_exec(tx, t.pid, image, self.programs[instr.program].name, self, ev)
+        out.append((tx.freeze(), ev))
+        if self.fault_exec:
+            target = self._next(s, i, t, prog, instr.next, L, errno=ENOENT)
+            out.append((target, [E.ExecFailed(ENOENT)] if record else None))
+        return out
 
     def _syscall(self, s, i, t, prog, pc, L, M, instr, fns, record):
         name = instr.name
@@ -596,9 +742,20 @@ class Kernel(ExitContext):
             call = WaitCall(*t.call[1:]) if t.call else self._wait_call(t.prog, pc, s, t, L, M)
             return self._wait(s, i, t, prog, pc, L, instr, call, record)
         if name == "set_subreaper":
-            # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper
-            target = self._store(s, i, t, prog, instr.next, L, instr.target, 0, subreaper=True)
-            return [(target, [E.SubreaperSet()] if record else None)]
+            # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper,
+            # in the signal_struct (the group leader's entry)
+            tx = Tx(s)
+            leader = leader_of(tx.tasks, t)
+            tx.put(leader._replace(subreaper=True))
+            me = tx.get(t.pid)
+            assert me is not None
+            me, L2 = self._store_tx(tx, me, instr.target, 0, L)
+            tx.put(me)
+            return [
+                (self._finish(tx, me, prog, instr.next, L2), [E.SubreaperSet()] if record else None)
+            ]
+        if name == "join":
+            return self._join(s, i, t, prog, pc, L, M, instr, fns, record)
         if name == "kill":
             return self._kill(s, t, prog, L, instr, fns[0](s, t, L, M), fns[1](s, t, L, M), record)
         if name == "raise":
@@ -804,19 +961,23 @@ class Kernel(ExitContext):
             return [(tx.freeze(), ev)]
         if taken.kind == "die":
             if ev is not None:
-                ev.append(E.SignalTaken(taken.sig, "kills"))
-            if me.pid == INIT_PID:
-                message = f"Attempted to kill init! exitcode={taken.sig:#010x}"
+                # a thread killed by its group's exit (exit_group, a fatal
+                # signal another thread took) dies with the group's status
+                action = "kills" if taken.status == taken.sig else "group exit"
+                ev.append(E.SignalTaken(taken.sig, action))
+            if me.tgid == INIT_PID:
+                message = f"Attempted to kill init! exitcode={taken.status:#010x}"
                 return [(Failure("assertions", message, me.pid), ev)]
             if L is not None:
                 tx.put(me._replace(locals=L))
-            do_exit(tx, me.pid, taken.sig, self, ev)
+            # get_signal -> do_group_exit(ksig->info.si_signo)
+            do_group_exit(tx, me.pid, taken.status, self, ev)
             return [(tx.freeze(), ev)]
         # no handler: the call it was in goes on; an interrupted wait is
         # restarted (RESTART: get_signal may still set up a handler, which
         # then interrupts it); pause and sigsuspend keep waiting for one
         restart = me.call
-        if call in ("wait", "waitpid"):
+        if call in RESTARTABLE:
             restart = (RESTART, *me.call[1:])
         if taken.kind == "ignore":
             if ev is not None:
@@ -840,7 +1001,7 @@ class Kernel(ExitContext):
             frame = Frame(me.pc, me.locals, blocked, me.call, taken.sig, False)
         else:
             assert L is not None
-            if call in ("wait", "waitpid") and taken.flags & SA_RESTART:
+            if call == "join" or (call in RESTARTABLE and taken.flags & SA_RESTART):
                 frame = Frame(me.pc, L, blocked, (AGAIN, *me.call[1:]), taken.sig, False)
                 if ev is not None:
                     ev.append(E.Interrupted(instr.text, True))
@@ -891,6 +1052,63 @@ class Kernel(ExitContext):
         if ev is not None:
             ev.append(E.Failed(EINTR, f"`{call.text}` was interrupted"))
         return [(after, ev)]
+
+    def _join(self, s, i, t, prog, pc, L, M, instr, fns, record):
+        """pthread_join(T): 0 once thread T of the caller's group has ended
+        (each thread once); sleeps (S) until then. glibc waits on the
+        thread's tid word, which mm_release clears (CLONE_CHILD_CLEARTID), and
+        retries the futex wait after a handler, so no signal interrupts it.
+        ESRCH for a tid that is no thread of the group or was joined already,
+        EDEADLK for the caller itself."""
+        tid = t.call[1] if t.call else c_int(fns[0](s, t, L, M))
+        if tid == t.pid:
+            return self._fail(s, t, prog, L, instr, EDEADLK, "a thread cannot join itself", record)
+        ended = s.mems[t.mm][-1]
+        assert isinstance(ended, tuple)
+        if tid in ended:
+            tx = Tx(s)
+            mem = tx.mems[t.mm]
+            tx.mems[t.mm] = (*mem[:-1], tuple(x for x in ended if x != tid))
+            me, L2 = self._store_tx(tx, t, instr.target, 0, L)
+            tx.put(me)
+            ev = [E.Joined(tid)] if record else None
+            return [(self._finish(tx, me, prog, instr.next, L2, call=()), ev)]
+        target = get(s.tasks, tid)
+        if target is None or target.tgid != t.tgid or target.state == ZOMBIE:
+            return self._fail(
+                s,
+                t,
+                prog,
+                L,
+                instr,
+                ESRCH,
+                "no such thread in this process, or joined already",
+                record,
+            )
+        if t.call and t.call[0] == IN_CALL and sig.deliverable(t, leader_of(s.tasks, t)):
+            # woken by a signal: its handler runs, then the wait goes on
+            return self._deliver(s, t, L, record)
+        asleep = _with_task(s, i, t._replace(state=SLEEPING, pc=pc, locals=L, call=(IN_CALL, tid)))
+        return [(asleep, [E.Slept((tid,))] if record else None)]
+
+    def thread_released(self, tx: Tx, task: Task, ev: list[E.Event] | None) -> None:
+        """mm_release of a thread whose group lives on: pthread_join may
+        return for it (the tid word is cleared and its futex woken)."""
+        if not self.join or task.mm == NO_MM:
+            return
+        mem = tx.mems[task.mm]
+        ended = mem[-1]
+        assert isinstance(ended, tuple)
+        tx.mems[task.mm] = (*mem[:-1], (*ended, task.pid))
+        woken = []
+        for k, w in enumerate(tx.tasks):
+            if w.state == SLEEPING and w.tgid == task.tgid and w.call[1:] == (task.pid,):
+                instr = self.programs[w.prog].code[w.pc]
+                if isinstance(instr, ir.Syscall) and instr.name == "join":
+                    tx.tasks[k] = w._replace(state=RUNNING)
+                    woken.append(w.pid)
+        if woken and ev is not None:
+            ev.append(E.Woke(tuple(woken)))
 
     def _wait_call(
         self, prog: int, pc: int, s: object, t: Task, L: tuple[object, ...], M: tuple[object, ...]

@@ -17,9 +17,11 @@ from checker.kernel.state import (
     CONT_NOTIFY,
     CONT_REPORT,
     DISK_SLEEP,
+    GROUP_EXIT,
     INIT_PID,
     RUNNING,
     SLEEPING,
+    STATUS_MASK,
     STOPPED,
     ZOMBIE,
     Handlers,
@@ -169,7 +171,9 @@ def send_signal(
     _prepare_signal(tx, sig, t, leader, ev)
     t = tx.get(pid)
     assert t is not None
-    ignored = _sig_ignored(tx, t, sig)
+    # a leader that exited before its threads has no handler table of its
+    # own any more: the group's is its threads'
+    ignored = _sig_ignored(tx, t if t.state != ZOMBIE else _a_live_thread(tx, t), sig)
     if ignored:
         _said(ev, sig, pid, sender, f"dropped: {ignored}")
         return
@@ -189,6 +193,13 @@ def send_signal(
     t = tx.get(pid)
     assert t is not None
     _complete_signal(tx, sig, t, group, ev, sender)
+
+
+def _a_live_thread(tx: Tx, t: Task) -> Task:
+    for x in tx.tasks:
+        if x.tgid == t.tgid and x.state != ZOMBIE:
+            return x
+    raise AssertionError(f"group {t.tgid} has no live thread")
 
 
 def _said(ev: list[E.Event] | None, sig: int, pid: int, sender: int, what: str) -> None:
@@ -286,7 +297,7 @@ def _complete_signal(
         chosen = found[0]
     leader = tx.get(p.tgid)
     assert leader is not None
-    handler, _ = action(tx.sighands[leader.sighand], sig)
+    handler, _ = action(tx.sighands[chosen.sighand], sig)
     if (
         sig_fatal(handler, sig)
         and not leader.group_exit
@@ -295,7 +306,7 @@ def _complete_signal(
         # Start a group exit: SIGNAL_GROUP_EXIT, group_exit_code = sig, SIGKILL
         # queued on every thread and every thread woken (signal_wake_up(t, 1)
         # also ends killable and stopped sleeps).
-        tx.put(leader._replace(group_exit=sig, stop_code=0, continued=0))
+        tx.put(leader._replace(group_exit=GROUP_EXIT | sig, stop_code=0, continued=0))
         woken = []
         for i in group_of(tx, p):
             x = tx.tasks[i]
@@ -333,6 +344,7 @@ class Taken(NamedTuple):
     sig: int
     handler: str = ""
     flags: int = 0
+    status: int = 0  # "die": the wait status it dies with (the group's, once recorded)
 
 
 def next_signal(pending: int, blocked: int) -> int:
@@ -365,9 +377,12 @@ def get_signal(tx: Tx, pid: int) -> Taken:
         tx.put(leader._replace(continued=leader.continued & ~CONT_NOTIFY))
         return Taken("notify", SIGCONT)
     if leader.group_exit:
-        # "Has this task already been marked for death?": SIGKILL path
+        # "Has this task already been marked for death?": SIGKILL path, to
+        # do_exit with the recorded group_exit_code
         tx.put(t._replace(pending=t.pending & ~sigmask(SIGKILL)))
-        return Taken("die", leader.group_exit)
+        status = leader.group_exit & STATUS_MASK
+        # traces name the signal the process dies of, or SIGKILL for an exit_group
+        return Taken("die", status & 0x7F or SIGKILL, status=status)
     sig = next_signal(t.pending, t.blocked)
     if sig:
         t = t._replace(pending=t.pending & ~sigmask(sig))
@@ -377,13 +392,13 @@ def get_signal(tx: Tx, pid: int) -> Taken:
         assert sig, "get_signal without a deliverable signal"
         leader = leader._replace(shared=leader.shared & ~sigmask(sig))
         tx.put(leader)
-    table = tx.sighands[leader.sighand]
+    table = tx.sighands[t.sighand]
     handler, flags = action(table, sig)
     if handler == SIG_IGN:
         return Taken("ignore", sig)
     if handler != SIG_DFL:
         if flags & SA_RESETHAND:  # SA_ONESHOT: back to SIG_DFL, flags kept
-            tx.sighands[leader.sighand] = with_action(table, sig, SIG_DFL, flags)
+            tx.sighands[t.sighand] = with_action(table, sig, SIG_DFL, flags)
         return Taken("handler", sig, handler, flags)
     kind = default_action(sig)
     if kind == "ignore":
@@ -394,7 +409,7 @@ def get_signal(tx: Tx, pid: int) -> Taken:
         # is_current_pgrp_orphaned is taken as false (docs/model.md)
         return Taken("stop", sig)
     # terminate, or core: model choice, RLIMIT_CORE is 0, so no 0x80 bit
-    return Taken("die", sig)
+    return Taken("die", sig, status=sig)
 
 
 def do_signal_stop(tx: Tx, t: Task, sig: int) -> list[int]:
@@ -404,7 +419,9 @@ def do_signal_stop(tx: Tx, t: Task, sig: int) -> list[int]:
     stopped = []
     for i in group_of(tx, t):
         x = tx.tasks[i]
-        if x.state != ZOMBIE:
+        # model choice: a thread in a killable sleep (a vfork parent) joins
+        # the stop only once it is back (docs/model.md)
+        if x.state not in (ZOMBIE, DISK_SLEEP):
             tx.tasks[i] = x._replace(state=STOPPED)
             stopped.append(x.pid)
     leader = tx.get(t.tgid)

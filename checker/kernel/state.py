@@ -56,6 +56,10 @@ class Task(NamedTuple):
     # scenario where no signal can interrupt a call, also while it sleeps in
     # a call whose arguments cannot change).
     call: tuple[int, ...]
+    # parent_exec_id != real_parent->self_exec_id: its parent has exec'd
+    # since it was created, so it notifies with SIGCHLD whatever its exit
+    # signal (kernel/signal.c do_notify_parent; SEMANTICS 3.3)
+    parent_execed: bool
     # Signals (kernel/signal.c). Sets are bit masks, bit sig-1 (sigmask()).
     # The defaults are the signal state of a task that has none any more (a
     # zombie: nothing reads it, so it is cleared and equal zombies are equal
@@ -72,6 +76,9 @@ class Task(NamedTuple):
     # The contexts interrupted by the signal handlers it is running,
     # outermost first (the frames on the user stack); () outside handlers.
     frames: tuple[Frame, ...] = ()
+    # CLONE_VFORK: the pid of the parent sleeping until this task execs or
+    # exits (the kernel's vfork_done completion), 0 if none
+    vfork_parent: int = 0
 
     def program_locals(self) -> tuple[object, ...]:
         """The locals of the program's own frame, under any handler frames."""
@@ -93,6 +100,15 @@ class Frame(NamedTuple):
     signal: int  # the signal whose handler runs above this frame (for traces)
     eintr: bool
 
+
+# Task.group_exit: SIGNAL_GROUP_EXIT and the group_exit_code (a wait status)
+GROUP_EXIT = 1 << 16
+STATUS_MASK = 0xFFFF
+
+# The signal_struct fields the model keeps on the group leader's entry (with
+# `subreaper`, which a zombie keeps anyway); a leader that exits before its
+# threads (delay_group_leader) keeps them while the group lives.
+GROUP_FIELDS = ("shared", "group_exit", "stop_code", "continued")
 
 # Task.continued bits
 CONT_REPORT = 1  # SIGNAL_STOP_CONTINUED: WCONTINUED has something to report
@@ -158,6 +174,11 @@ def exited_status(code: int) -> int:
 def image_name(t: Task, programs: Sequence[str]) -> str:
     """The name of the program image a task runs (`init` for the default init)."""
     return "init" if t.prog == DEFAULT_INIT else programs[t.prog]
+
+
+def live_threads(tasks: Sequence[Task], tgid: int) -> list[Task]:
+    """The threads of a group that have not exited, in pid order."""
+    return [t for t in tasks if t.tgid == tgid and t.state != ZOMBIE]
 
 
 def other_threads(tasks: Sequence[Task], task: Task) -> list[Task]:
@@ -269,5 +290,6 @@ def new_task(
         exit_signal=SIGCHLD,
         ident=ident,
         call=(),
+        parent_execed=False,
         sighand=sighand,
     )

@@ -58,7 +58,7 @@ FUNCTIONS: dict[str, FuncSpec] = {
         FuncSpec("sigsuspend", ("sigset",), INT, "syscall", True),
         FuncSpec("pause", (), INT, "syscall", True),
         # threads
-        FuncSpec("join", ("int",), INT, "syscall", False),
+        FuncSpec("join", ("int",), INT, "syscall", True),
         # kernel context
         FuncSpec("kthread_create", ("program",), INT, "kernel", False),
         FuncSpec("kthread_run", ("program",), INT, "kernel", False),
@@ -121,8 +121,7 @@ BUILTIN_PROPERTIES: dict[str, PropertySpec] = {
         PropertySpec("orphans_reparented", True, True),
         PropertySpec("zombies_reaped", True, True),
         PropertySpec("no_deadlock", True, True),
-        # checked from the vfork issue on: until then no task can have a vfork child
-        PropertySpec("vfork_parent_blocked", False, False),
+        PropertySpec("vfork_parent_blocked", True, True),
         PropertySpec("zombies_eventually_reaped", False, False),
         PropertySpec("no_lost_wakeup", False, False),
     )
@@ -151,4 +150,4 @@ class Settings:
 
 # faults { ... }: the calls whose error returns are explored, and whether the
 # checker can explore them yet.
-FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": False, "kill": True}
+FAULTS: dict[str, bool] = {"fork": True, "wait": True, "exec": True, "kill": True}

@@ -190,6 +190,7 @@ class _Checker:
         self.prog_decls: dict[str, A.ProgramDecl] = {}
         # exec sites per program name: (position, inside a loop)
         self.exec_sites: dict[str, list[tuple[A.Pos, bool]]] = {}
+        self.fault_names: frozenset[str] = frozenset()
         self.named: dict[str, A.Pos] = {}  # PROG of PROG.X, first use
 
     def error(self, pos: A.Pos, message: str) -> None:
@@ -276,6 +277,7 @@ class _Checker:
         start_names = self.check_start(start)
         settings = self.check_config(config, len(start_names))
         fault_set = self.check_faults(faults)
+        self.fault_names = fault_set
 
         for info in list(self.programs.values()) + ([self.init] if self.init else []):
             self.check_program(info)
@@ -880,8 +882,6 @@ class _BodyChecker:
                 c.error(s.pos, f"empty range any({lo}..{hi})")
             return assigned | {s.target.name}
         if isinstance(s, A.Spawn):
-            if s.kind != "fork":
-                c.unsupported(s.pos, f"`{stmt_name(s)}`")
             if s.flags is not None:
                 self.int_expr(s.flags, assigned)
             if s.body is not None:
@@ -898,11 +898,9 @@ class _BodyChecker:
                 )
             else:
                 c.exec_sites.setdefault(name, []).append((s.pos, loop))
-            c.unsupported(s.pos, "`exec`")
-            return None
+            # a failed exec (faults { exec }) goes on with the next statement
+            return assigned if "exec" in c.fault_names else None
         if isinstance(s, A.Exit):
-            if s.thread:
-                c.unsupported(s.pos, "`exit_thread`")
             if s.code is not None:
                 self.int_expr(s.code, assigned)
             return None

@@ -252,7 +252,10 @@ class Exec(Instr):
 @dataclass(frozen=True, slots=True)
 class Exit(Instr):
     code: Expr
-    thread: bool  # exit_thread rather than exit_group
+    # exit_thread rather than exit_group; None (the end of a clone block whose
+    # flags are known only at run time): exit_thread if the task is a thread
+    # that is not its group's leader
+    thread: bool | None
 
 
 @dataclass(frozen=True, slots=True)

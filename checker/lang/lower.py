@@ -225,7 +225,13 @@ class _ProgramLowerer:
                     s.body.pos.end_line,
                     s.body.pos.end_col,
                 )
-                if s.kind == "thread" or (s.kind == "clone" and _clone_thread(s.flags)):
+                thread: bool | None = s.kind == "thread"
+                if s.kind == "clone":
+                    thread = _clone_thread(s.flags)
+                if thread is None:
+                    text_end = "(end of block) exit 0, or exit_thread 0 in a thread"
+                    self.emit(ir.Exit(end, text_end, ir.Const(0), None))
+                elif thread:
                     self.emit(ir.Exit(end, "(end of block) exit_thread 0", ir.Const(0), True))
                 else:
                     self.emit(ir.Exit(end, "(end of block) exit 0", ir.Const(0), False))
@@ -348,9 +354,13 @@ class _ProgramLowerer:
         )
 
 
-def _clone_thread(flags: A.Expr | None) -> bool:
+def _clone_thread(flags: A.Expr | None) -> bool | None:
+    """Whether a clone block's task is a thread (CLONE_THREAD); None when the
+    flags are known only at run time."""
     value = const_value(flags) if flags is not None else None
-    return isinstance(value, int) and bool(value & CONSTANTS["CLONE_THREAD"])
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return bool(value & CONSTANTS["CLONE_THREAD"])
 
 
 def _follow(code: tuple[ir.Instr, ...], pc: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checker.kernel.state import DEFAULT_INIT, INIT_PID, ZOMBIE, State, Task, get
+from checker.kernel.state import DEFAULT_INIT, DISK_SLEEP, INIT_PID, ZOMBIE, State, Task, get
 
 
 def orphans_reparented(s: State) -> str | None:
@@ -10,8 +10,8 @@ def orphans_reparented(s: State) -> str | None:
     has no children left: they were re-parented in the step of its exit
     (kernel/exit.c forget_original_parent)."""
     for t in s.tasks:
-        if t.pid == INIT_PID:
-            continue
+        if t.tgid == INIT_PID:
+            continue  # init and its threads have no parent in the namespace
         parent = get(s.tasks, t.ppid)
         if parent is None:
             return f"pid {t.pid}'s parent {t.ppid} no longer exists"
@@ -45,6 +45,18 @@ def orphans_go_to_the_reaper(pre: State, post: State) -> str | None:
         now = get(after, father.pid)
         if now is not None and now.state != ZOMBIE:
             continue  # did not exit in this step
+        survivors = [t.pid for t in after if t.tgid == father.tgid and t.state != ZOMBIE]
+        if survivors:
+            # a live thread of the same group (several threads may die in one
+            # step, in an exec's de_thread: the one left takes the children)
+            for cpid in father.children:
+                child = get(after, cpid)
+                if child is not None and child.ppid not in survivors:
+                    return (
+                        f"pid {father.pid} exited and its child {cpid} went to pid "
+                        f"{child.ppid}, not to a live thread of its process"
+                    )
+            continue
         reaper = _prescribed_reaper(before, father)
         for cpid in father.children:
             child = get(after, cpid)
@@ -53,6 +65,29 @@ def orphans_go_to_the_reaper(pre: State, post: State) -> str | None:
                     f"pid {father.pid} exited and its child {cpid} went to pid "
                     f"{child.ppid}, not to pid {reaper}"
                 )
+    return None
+
+
+def vfork_parent_blocked(s: State) -> str | None:
+    """A task that created a child with CLONE_VFORK takes no step until that
+    child has exec'd or exited: while the child still holds the vfork
+    completion, its parent sleeps in D, unless a fatal signal has ended the
+    wait (its group is exiting; kernel/fork.c wait_for_vfork_done)."""
+    for child in s.tasks:
+        if not child.vfork_parent:
+            continue
+        parent = get(s.tasks, child.vfork_parent)
+        if parent is None:
+            return f"pid {child.pid}'s vfork parent {child.vfork_parent} no longer exists"
+        if parent.state == DISK_SLEEP:
+            continue
+        leader = get(s.tasks, parent.tgid)
+        if leader is not None and leader.group_exit:
+            continue  # killed: it runs only to die
+        return (
+            f"pid {parent.pid} runs (state {parent.state}) while its vfork child "
+            f"{child.pid} has neither exec'd nor exited"
+        )
     return None
 
 
@@ -69,7 +104,8 @@ def _prescribed_reaper(tasks: tuple[Task, ...], father: Task) -> int:
         return thread
     ancestor = get(tasks, father.ppid)
     while ancestor is not None and ancestor.pid != INIT_PID:
-        if ancestor.subreaper:
+        group = get(tasks, ancestor.tgid)
+        if group is not None and group.subreaper:
             thread = _live_thread(tasks, ancestor.tgid)
             if thread is not None:
                 return thread

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from checker.kernel.signals import sigmask
-from checker.kernel.state import DEFAULT_INIT, RUNNING, SLEEPING, STOPPED, State, Task, image_name
+from checker.kernel.state import (
+    DEFAULT_INIT,
+    DISK_SLEEP,
+    RUNNING,
+    SLEEPING,
+    STOPPED,
+    State,
+    Task,
+    image_name,
+)
 from checker.lang import ir
 from checker.lang.constants import SIGNAL_NAMES
 from checker.props import builtin
@@ -27,9 +36,12 @@ def where(scenario: ir.ScenarioIR, t: Task) -> str:
     if t.prog == DEFAULT_INIT:
         return "waits for children"
     instr = scenario.programs[t.prog].code[t.pc]
-    verb = (
-        "sleeps in" if t.state == SLEEPING else "is at" if t.state == RUNNING else "is stopped at"
-    )
+    verb = {
+        SLEEPING: "sleeps in",
+        RUNNING: "is at",
+        DISK_SLEEP: "sleeps (D) in",
+        STOPPED: "is stopped at",
+    }[t.state]
     return f"{verb} `{instr.text}` (line {instr.pos.line})"
 
 
@@ -38,9 +50,13 @@ def why_stuck(scenario: ir.ScenarioIR, s: State, t: Task) -> str:
     the reason: what could wake it, and that nobody is left to send it."""
     if t.state == STOPPED:
         return "; only SIGCONT or SIGKILL resumes it, and no task is left to send one"
+    if t.state == DISK_SLEEP:
+        return f"; it waits for its vfork child {t.call[1]} to exec or exit"
     if t.prog == DEFAULT_INIT or t.state != SLEEPING:
         return ""
     instr = scenario.programs[t.prog].code[t.pc]
+    if isinstance(instr, ir.Syscall) and instr.name == "join" and t.call:
+        return f"; it waits for thread {t.call[1]} to end"
     if not isinstance(instr, ir.Syscall) or instr.name not in ("pause", "sigsuspend"):
         return ""
     table = s.sighands[t.sighand] if t.sighand >= 0 else ()
@@ -72,6 +88,8 @@ class PropertySuite:
         if "orphans_reparented" in checks:
             suite.state_checks.append(("orphans_reparented", builtin.orphans_reparented))
             suite.step_checks.append(("orphans_reparented", builtin.orphans_go_to_the_reaper))
+        if "vfork_parent_blocked" in checks:
+            suite.state_checks.append(("vfork_parent_blocked", builtin.vfork_parent_blocked))
         for inv in scenario.invariants:
             suite.state_checks.append((inv.name, _predicate(inv)))
         if "no_deadlock" in checks:

@@ -108,20 +108,30 @@ def _uses_signals(s: State) -> bool:
 
 
 def ps_rows(
-    s: State, programs: tuple[str, ...], pids: list[int] | None = None, signals: bool = False
+    s: State,
+    programs: tuple[str, ...],
+    pids: list[int] | None = None,
+    signals: bool = False,
+    threads: bool = False,
 ) -> list[str]:
     """`ps -o pid,ppid,stat,comm`-like rows (all tasks, or these pids); with
+    `threads`, each thread's tid and its process (`ps -L`: LWP, PID); with
     `signals`, also each task's pending and blocked sets, as
     /proc/PID/status shows them (ShdPnd is the process's shared set)."""
     head = f"{'PID':>5} {'PPID':>5} STAT {'PROGRAM':<10}"
+    if threads:
+        head = f"{'TID':>5} {'TGID':>5} {'PPID':>5} STAT {'PROGRAM':<10}"
     rows = [head + f" {'PENDING':<14} {'SHARED':<14} BLOCKED" if signals else head.rstrip()]
     by_pid = {t.pid: t for t in s.tasks}
     for pid in pids if pids is not None else sorted(by_pid):
         t = by_pid.get(pid)
         if t is None:
-            rows.append(f"{pid:>5} {'':>5} -    (gone)")
+            blank = f"{'':>5} " if threads else ""
+            rows.append(f"{pid:>5} {blank}{'':>5} -    (gone)")
             continue
         row = f"{t.pid:>5} {ppid_of(s.tasks, t):>5} {t.state:<4} {_prog(t, programs):<10}"
+        if threads:
+            row = f"{t.pid:>5} {t.tgid:>5} " + row[6:]
         if signals:
             depth = (
                 f" (in {len(t.frames)} handler{'s' if len(t.frames) > 1 else ''})"
@@ -162,12 +172,37 @@ def describe(ev: E.Event) -> str:
         return "true" if ev.result else "false"
     if isinstance(ev, E.Forked):
         return f"child {ev.child}"
+    if isinstance(ev, E.Cloned):
+        return f"{ev.what or 'child'} {ev.child}"
+    if isinstance(ev, E.VforkWaiting):
+        return f"sleeps (D) until child {ev.child} execs or exits"
+    if isinstance(ev, E.VforkDone):
+        return f"releases its vfork parent {ev.parent}"
+    if isinstance(ev, E.VforkReturned):
+        if ev.killed:
+            return f"child {ev.child} (a fatal signal ended the wait)"
+        return f"child {ev.child}"
+    if isinstance(ev, E.GroupExit):
+        return "SIGKILL to " + ", ".join(f"thread {p}" for p in ev.threads) + " (exit_group)"
+    if isinstance(ev, E.Execed):
+        text = f"now runs {ev.program}"
+        if ev.killed:
+            text += "; de_thread ended " + ", ".join(f"thread {p}" for p in ev.killed)
+        if ev.old_tid:
+            text += f"; thread {ev.old_tid} takes over the leader's pid"
+        return text
+    if isinstance(ev, E.ExecFailed):
+        return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)} (fault injected); goes on"
+    if isinstance(ev, E.Joined):
+        return f"thread {ev.thread} has ended: 0"
     if isinstance(ev, E.ForkFailed):
         return f"-1, errno {ERRNO_NAMES.get(ev.errno, ev.errno)} ({ev.reason})"
     if isinstance(ev, E.Exited):
         if ev.status & 0x7F:
             return f"zombie (killed by {sig_name(ev.status & 0x7F)})"
         return f"zombie (exit code {(ev.status >> 8) & 0xFF})"
+    if isinstance(ev, E.ThreadEnded):
+        return f"thread {ev.pid} ends ({status_text(ev.status)}) and is released at once"
     if isinstance(ev, E.Reparented):
         kids = ",".join(map(str, ev.children))
         return f"child{'ren' if len(ev.children) > 1 else ''} {kids} re-parented to {ev.reaper}"
@@ -200,7 +235,12 @@ def describe(ev: E.Event) -> str:
     if isinstance(ev, E.SignalTaken):
         if ev.action == "CLD_CONTINUED":
             return "reports CLD_CONTINUED to its parent"
-        what = {"ignored": "ignored", "stops": "stops the process", "kills": "kills the process"}
+        what = {
+            "ignored": "ignored",
+            "stops": "stops the process",
+            "kills": "kills the process",
+            "group exit": "dies with its thread group",
+        }
         action = what.get(ev.action, ev.action.replace("handler ", "runs handler "))
         return f"takes {sig_name(ev.sig)}: {action}"
     if isinstance(ev, E.Interrupted):
@@ -235,7 +275,7 @@ def status_text(status: int) -> str:
     return "continued"
 
 
-_ORDER: dict[type, int] = {E.Exited: 0, E.Chose: -1, E.SignalTaken: -1}
+_ORDER: dict[type, int] = {E.Exited: 0, E.ThreadEnded: 0, E.Chose: -1, E.SignalTaken: -1}
 
 
 def step_text(step: TraceStep) -> str:
@@ -260,14 +300,17 @@ def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
     n = len(trace.steps)
     lines = [f"shortest counterexample ({n} step{'s' if n != 1 else ''}):"]
     width = len(str(n))
-    signals = any(_uses_signals(st.after) for st in trace.steps if st.after is not None)
+    states = [trace.initial] + [st.after for st in trace.steps if st.after is not None]
+    signals = any(_uses_signals(x) for x in states)
+    threads = any(t.pid != t.tgid for x in states for t in x.tasks)
     for step in trace.steps:
         lines.append(f"  {step.number:>{width}}. {step_line(step)}")
         if step.after is not None:
             pids = changed_pids(step.before, step.after, signals)
             if pids:
-                rows = ps_rows(step.after, programs, pids, signals)
+                rows = ps_rows(step.after, programs, pids, signals, threads)
                 lines += [" " * (width + 6) + row for row in rows]
     lines.append("  state at the end:")
-    lines += ["    " + row for row in ps_rows(trace.final_state(), programs, signals=signals)]
+    final = ps_rows(trace.final_state(), programs, signals=signals, threads=threads)
+    lines += ["    " + row for row in final]
     return "\n".join(lines)
