@@ -97,7 +97,9 @@ def test_copy_process_creates_a_child_of_the_caller():
     tx = tx_of(init((2,)), task(2, children=(3,)), task(3, ppid=2, pgid=2), last_pid=3)
     parent = tx.get(2)
     assert parent is not None
-    pid = copy_process(tx, parent, FORK, max_tasks=16, pid_max=100, child_pc=7, child_locals=(1, None))
+    pid = copy_process(
+        tx, parent, FORK, max_tasks=16, pid_max=100, child_pc=7, child_locals=(1, None)
+    )
     assert pid == 4
     child = tx.get(4)
     assert child is not None
@@ -137,7 +139,8 @@ def test_copy_process_fails_with_eagain_when_no_pid_is_free():
     # alloc_pid: the IDR's ENOSPC becomes EAGAIN
     tx = tx_of(init((2,)), task(2))
     assert (
-        copy_process(tx, tx.get(2), FORK, max_tasks=16, pid_max=3, child_pc=0, child_locals=()) == -EAGAIN
+        copy_process(tx, tx.get(2), FORK, max_tasks=16, pid_max=3, child_pc=0, child_locals=())
+        == -EAGAIN
     )  # type: ignore[arg-type]
 
 
