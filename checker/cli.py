@@ -14,7 +14,7 @@ import typer
 from checker import __version__
 from checker.errors import Diagnostic
 from checker.lang.ast import NOWHERE
-from checker.results import EXIT_ERROR, EXIT_INTERNAL, FileResult, most_severe
+from checker.results import EXIT_ERROR, EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, FileResult, most_severe
 
 app = typer.Typer(
     add_completion=False,
@@ -175,6 +175,47 @@ def check(
         summary = ", ".join(f"{n} {v}" for v, n in counts.items())
         typer.echo(f"{len(results)} files: {summary}")
     raise typer.Exit(most_severe([r.exit_code for r in results]))
+
+
+@app.command()
+def flags(
+    expr: Annotated[
+        str,
+        typer.Argument(
+            help="A clone flags expression, as in `clone(...)`: CLONE_VM|CLONE_THREAD|SIGCHLD, "
+            "or a number such as 0x10900.",
+            show_default=False,
+        ),
+    ],
+    init: Annotated[
+        bool,
+        typer.Option("--init", help="Explain the call as made by init (pid 1)."),
+    ] = False,
+) -> None:
+    """Explain a clone(2) flags word: the flags, the exit signal, whether the kernel
+    accepts it (and if not, every rule it breaks), and what the child shares.
+
+    Exit status: 0 valid; 1 invalid (EINVAL); 2 a bad expression.
+    """
+    from checker.errors import UserError, format_diagnostics
+    from checker.lang.flagexpr import flags_value
+    from checker.render.flags import render
+    from checker.symbolic.clone_flags import explain
+
+    try:
+        word = flags_value(expr)
+    except UserError as err:
+        typer.echo(format_diagnostics(err.diagnostics, expr), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    try:
+        explanation = explain(word, caller_is_init=init)
+        text = render(explanation)
+    except Exception as err:  # a bug in forkcheck, not in the expression
+        typer.echo(f"<flags>: internal error: {err!r} (please report it)", err=True)
+        traceback.print_exc(file=sys.stderr)
+        raise typer.Exit(EXIT_INTERNAL) from None
+    typer.echo(text)
+    raise typer.Exit(EXIT_OK if explanation.valid else EXIT_FAIL)
 
 
 def main() -> None:

@@ -44,6 +44,13 @@ def test_the_wheel_carries_the_grammar_and_uses_it(tmp_path):
         names = z.namelist()
         z.extractall(site)
     assert "checker/grammar/proc.lark" in names
+    # every module of the checkout ships (pyproject lists the packages by hand)
+    modules = sorted(
+        str(f.relative_to(ROOT))
+        for f in (ROOT / "checker").rglob("*.py")
+        if "__pycache__" not in f.parts
+    )
+    assert [m for m in modules if m not in names] == []
     assert (site / "checker" / "grammar" / "proc.lark").read_text() == (
         ROOT / "grammar" / "proc.lark"
     ).read_text()

@@ -2,7 +2,7 @@
 
 The rules are written once, as data (`RULES`); `violations` evaluates them
 on a concrete flags word for the model's clone step, and
-checker/kernel/clone_flags_z3.py builds the same rules as Z3 bit-vector
+checker/symbolic/clone_flags.py builds the same rules as Z3 bit-vector
 constraints for the static checks and `forkcheck flags`. The tests compare
 the two on every combination of the flags the rules mention.
 

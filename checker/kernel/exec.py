@@ -88,6 +88,10 @@ def de_thread(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event] | None) -> t
         assert x is not None
         vfork_release(tx, x, ev)
         forget_original_parent(tx, tid, ctx, ev, new_parent=pid)
+        # a killed thread in wait_for_vfork_done clears its child's vfork_done
+        for k, c in enumerate(tx.tasks):
+            if c.vfork_parent == tid:
+                tx.tasks[k] = c._replace(vfork_parent=0)
     for tid in others:
         x = tx.get(tid)
         assert x is not None

@@ -23,6 +23,7 @@ from checker.kernel.state import (
     leader_of,
     live_threads,
     other_threads,
+    thread_list,
 )
 from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, SIGKILL, WNOTHREAD
 
@@ -115,6 +116,10 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
     if ev is not None:
         ev.append(E.Exited(pid, status))
     zombie = _zombie(t, status, ctx)
+    if zombie.mm != NO_MM and any(x.mm == zombie.mm and x.pid != pid for x in tx.tasks):
+        # exit_mm: a zombie whose values properties read keeps them as they
+        # were, not the address space it shared (CLONE_VM) as it lives on
+        zombie = zombie._replace(mm=tx.new_mm(tx.mems[zombie.mm]))
     if others:
         # delay_group_leader: the group's signal_struct lives on in the
         # leader's entry; no notification yet
@@ -176,11 +181,10 @@ def vfork_release(tx: Tx, child: Task, ev: list[E.Event] | None) -> None:
 
 
 def find_alive_thread(tx: Tx, task: Task, exiting: int = 0) -> Task | None:
-    """kernel/exit.c find_alive_thread: the first thread of the task's group
-    that is not exiting (PF_EXITING): the exiting task itself is skipped, and
-    so is a zombie. Threads are taken in pid order, the model's stand-in for
-    the thread list (see other_threads)."""
-    for t in [task, *other_threads(tx.tasks, task)]:
+    """kernel/exit.c find_alive_thread: for_each_thread from the head of the
+    group's thread list (its leader), the first thread that is not exiting
+    (PF_EXITING): the exiting task itself is skipped, and so is a zombie."""
+    for t in thread_list(tx.tasks, task.tgid):
         if t.pid != exiting and t.state != ZOMBIE:
             return t
     return None

@@ -794,7 +794,9 @@ class Kernel(ExitContext):
     def _fail(self, s, t, prog, L, instr, errno, reason, record, result: object = -1):
         """The call returns -1 (or `result`) with errno set; nothing else changes."""
         i = s.tasks.index(t)
-        target = self._store(s, i, t, prog, instr.next, L, instr.target, result, errno=errno)
+        target = self._store(
+            s, i, t, prog, instr.next, L, instr.target, result, errno=errno, call=()
+        )
         return [(target, [E.Failed(errno, reason)] if record else None)]
 
     def _kill(self, s, t, prog, L, instr, pid, signo, record):

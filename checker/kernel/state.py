@@ -181,6 +181,13 @@ def live_threads(tasks: Sequence[Task], tgid: int) -> list[Task]:
     return [t for t in tasks if t.tgid == tgid and t.state != ZOMBIE]
 
 
+def thread_list(tasks: Sequence[Task], tgid: int) -> list[Task]:
+    """The threads of a group in thread-list order: the leader first, then
+    the others in pid order (the model's stand-in for creation order)."""
+    group = [t for t in tasks if t.tgid == tgid]
+    return sorted(group, key=lambda t: (t.pid != tgid, t.pid))
+
+
 def other_threads(tasks: Sequence[Task], task: Task) -> list[Task]:
     """The other tasks of `task`'s thread group, in pid order (the model's
     stand-in for the thread list order, which is creation order)."""

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from checker.kernel.exit import release_task
 from checker.kernel.pids import eligible_pid
-from checker.kernel.state import CONT_REPORT, ZOMBIE, Task, Tx, other_threads
+from checker.kernel.state import CONT_REPORT, ZOMBIE, Task, Tx, other_threads, thread_list
 from checker.lang.constants import (
     ECHILD,
     EINVAL,
@@ -118,9 +118,15 @@ def _scan(tx: Tx, waiter: Task, upid: int, options: int, pgid: int) -> list[Task
         ):
             return [target]
         return []
-    # __do_wait: the caller's thread first, then the others of its group in
-    # thread-list order (unless __WNOTHREAD); each one's children in list order
-    threads = [waiter] if options & WNOTHREAD else [waiter, *other_threads(tx.tasks, waiter)]
+    # __do_wait: the caller's thread first, then (unless __WNOTHREAD)
+    # while_each_thread: the threads after it in the thread list, wrapping
+    # round to the leader; each one's children in list order
+    if options & WNOTHREAD:
+        threads = [waiter]
+    else:
+        group = thread_list(tx.tasks, waiter.tgid)
+        k = [t.pid for t in group].index(waiter.pid)
+        threads = group[k:] + group[:k]
     out = []
     for thread in threads:
         for cpid in thread.children:

@@ -92,8 +92,11 @@ def vfork_parent_blocked(s: State) -> str | None:
 
 
 def _live_thread(tasks: tuple[Task, ...], tgid: int, exiting: int = 0) -> int | None:
-    for t in tasks:
-        if t.tgid == tgid and t.pid != exiting and t.state != ZOMBIE:
+    """The first live thread of the group, from the head of its thread
+    list: the leader, then the others in pid order."""
+    group = sorted((t for t in tasks if t.tgid == tgid), key=lambda t: (t.pid != tgid, t.pid))
+    for t in group:
+        if t.pid != exiting and t.state != ZOMBIE:
             return t.pid
     return None
 

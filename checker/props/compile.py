@@ -30,7 +30,9 @@ def _taskfield(s: State, t: Task, name: str) -> object:
         # the code a zombie exited with (0 for live tasks)
         return (t.xstatus >> 8) & 0xFF if t.state == ZOMBIE and t.xstatus & 0x7F == 0 else 0
     if name == "subreaper":
-        return t.subreaper
+        # is_child_subreaper belongs to the process: its leader's entry
+        leader = get(s.tasks, t.tgid)
+        return (leader or t).subreaper
     raise AssertionError(name)
 
 

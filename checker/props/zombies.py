@@ -51,9 +51,17 @@ def first_stuck_zombie(
         parent = get(s.tasks, zombie.ppid)
         who = task_name(scenario, parent) if parent else f"pid {zombie.ppid}"
         how = "the run ends here" if ends[i] else "no continuation reaps it"
+        threads = [t.pid for t in s.tasks if t.tgid == zombie.pid and t.pid != zombie.pid]
+        if threads:
+            # delay_group_leader: no wait reaps a leader whose threads live
+            alive = ", ".join(map(str, threads))
+            why = f"its thread{'s' if len(threads) > 1 else ''} {alive} never end"
+            if parent is not None and parent.state == "S":
+                why += f", so the wait of its parent, {who}, cannot reap it"
+        else:
+            why = f"neither its parent, {who}, nor a reaper that adopts it waits for it"
         return i, (
-            f"{task_name(scenario, zombie)} is a zombie that can never be reaped ({how}): "
-            f"neither its parent, {who}, nor a reaper that adopts it waits for it"
+            f"{task_name(scenario, zombie)} is a zombie that can never be reaped ({how}): {why}"
         )
     return None
 

@@ -30,6 +30,7 @@ def tasks_json(s: State, programs: tuple[str, ...]) -> list[dict[str, Any]]:
     return [
         {
             "pid": t.pid,
+            "tgid": t.tgid,
             "ppid": ppid_of(s.tasks, t),
             "state": t.state,
             "program": image_name(t, programs),
