@@ -1586,3 +1586,23 @@ def test_wait_scans_the_callers_thread_then_the_list_round_from_it():
     assert (at(s, 5).state, at(s, 6).state) == (ZOMBIE, ZOMBIE)
     s = go(k, s, 3)
     assert local(k, s, 3, "w") == exited(6, 2)
+
+
+def test_a_join_that_slept_and_then_failed_is_out_of_the_call():
+    # two threads join one thread: the one that slept and lost gets ESRCH and
+    # is out of the call (no stale arguments): its next wait works, and the
+    # SIGKILL of main's exit_group reaches it
+    r = check("""
+        program main {
+            t = thread { skip }
+            u = thread {
+                r = join(2 + 1)
+                w = wait()
+                while true { skip }
+            }
+            join(t)
+            exit 0
+        }
+    """)
+    assert r.exit_code == EXIT_OK, [e.text for e in r.expectations]
+    assert {p.name: p.status for p in r.properties}["zombies_reaped"] == HOLDS
