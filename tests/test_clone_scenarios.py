@@ -9,43 +9,16 @@ that teaches the rule."""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 import pytest
 
-from checker.results import EXIT_OK, HOLDS, VIOLATED, FileResult
-from checker.runner import check_file
+from checker.results import HOLDS
+from tests.scenario_results import SCENARIOS, outcomes, result, violations
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 FIRST, LAST = 56, 78
 
 # the Linux x86-64 values the outcomes print (signal(7), errno(3))
 SIGQUIT, SIGUSR1, SIGTERM = 3, 10, 15
 ESRCH, ECHILD, EINVAL, EDEADLK = 3, 10, 22, 35
-
-
-@cache
-def result(name: str) -> FileResult:
-    r = check_file(SCENARIOS / name)
-    assert r.exit_code == EXIT_OK, (name, r.errors, [e.text for e in r.expectations])
-    assert r.complete
-    return r
-
-
-def violations(r: FileResult) -> dict[str, int]:
-    """Violated property -> length of its shortest counterexample."""
-    out = {}
-    for prop in r.properties:
-        assert prop.status in (HOLDS, VIOLATED), (prop.name, prop.status)
-        if prop.status == VIOLATED:
-            assert prop.trace is not None
-            out[prop.name] = len(prop.trace.steps)
-    return out
-
-
-def outcomes(r: FileResult) -> set[tuple[object, ...]]:
-    return {o.values for o in r.outcomes}
 
 
 # ---------------------------------------------------------------- bug scenarios
