@@ -34,3 +34,12 @@ def violations(r: FileResult) -> dict[str, int]:
 
 def outcomes(r: FileResult) -> set[tuple[object, ...]]:
     return {o.values for o in r.outcomes}
+
+
+def assert_violations(name: str, expected: dict[str, int]) -> None:
+    """Exactly these properties are violated, each with a shortest
+    counterexample of this length, and each is one the file expects."""
+    r = result(name)
+    assert violations(r) == expected
+    for prop in r.properties:
+        assert prop.expected == (prop.name in expected)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from checker.results import HOLDS
-from tests.scenario_results import SCENARIOS, outcomes, result, violations
+from tests.scenario_results import SCENARIOS, assert_violations, outcomes, result, violations
 
 FIRST, LAST = 56, 78
 
@@ -56,10 +56,7 @@ VIOLATIONS = {
 
 @pytest.mark.parametrize("name", sorted(VIOLATIONS))
 def test_bug_scenario_shortest_counterexamples(name: str):
-    r = result(name)
-    assert violations(r) == VIOLATIONS[name]
-    for prop in r.properties:
-        assert prop.expected == (prop.name in VIOLATIONS[name])
+    assert_violations(name, VIOLATIONS[name])
 
 
 # ---------------------------------------------------------------- outcomes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scenario_results import SCENARIOS, outcomes, result, violations
+from tests.scenario_results import SCENARIOS, assert_violations, outcomes, result, violations
 
 # the Linux x86-64 values the outcomes print (signal(7), errno(3))
 SIGUSR1, SIGTERM, SIGSTOP = 10, 15, 19
@@ -57,10 +57,7 @@ VIOLATIONS = {
 
 @pytest.mark.parametrize("name", sorted(VIOLATIONS))
 def test_bug_scenario_shortest_counterexamples(name: str):
-    r = result(name)
-    assert violations(r) == VIOLATIONS[name]
-    for prop in r.properties:
-        assert prop.expected == (prop.name in VIOLATIONS[name])
+    assert_violations(name, VIOLATIONS[name])
 
 
 # ---------------------------------------------------------------- outcomes

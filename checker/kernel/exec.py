@@ -106,10 +106,6 @@ def de_thread(tx: Tx, pid: int, ctx: ExitContext, ev: list[E.Event] | None) -> t
     return tuple(others)
 
 
-def _take_over(x: Task, old: int, new: int) -> Task:
-    return x._replace(ppid=new) if x.ppid == old else x
-
-
 def _take_leader_pid(tx: Tx, t: Task) -> Task:
     """de_thread, non-leader caller: exchange_tids and transfer_pid give it
     the leader's pid (its tid becomes the tgid); it takes the leader's place
@@ -119,12 +115,13 @@ def _take_leader_pid(tx: Tx, t: Task) -> Task:
     tx.remove(old)
     moved = t._replace(pid=new)
     for k, x in enumerate(tx.tasks):
-        tx.tasks[k] = _take_over(x, old, new)
+        if x.ppid == old:
+            x = x._replace(ppid=new)
+        if x.vfork_parent == old:  # a child it vforked waits on it by pid
+            x = x._replace(vfork_parent=new)
+        tx.tasks[k] = x
     tx.insert(moved)
     for k, v in enumerate(tx.named):
         if v == old:
             tx.named[k] = new
-    for k, x in enumerate(tx.tasks):
-        if x.vfork_parent == old:
-            tx.tasks[k] = x._replace(vfork_parent=new)
     return moved

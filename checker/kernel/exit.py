@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from checker.kernel import events as E
 from checker.kernel.pids import eligible_pid
-from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal, sigmask
+from checker.kernel.signals import SIG_IGN, action, chld_autoreap, send_signal, start_group_exit
 from checker.kernel.state import (
     DISK_SLEEP,
-    GROUP_EXIT,
     GROUP_FIELDS,
     INIT_PID,
     NO_MM,
@@ -25,7 +24,7 @@ from checker.kernel.state import (
     other_threads,
     thread_list,
 )
-from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, SIGKILL, WNOTHREAD
+from checker.lang.constants import SA_NOCLDSTOP, SIGCHLD, WNOTHREAD
 
 if TYPE_CHECKING:
     from checker.kernel.wait import WaitCall
@@ -64,15 +63,10 @@ def do_group_exit(
     assert leader is not None
     if leader.group_exit:
         status = leader.group_exit & STATUS_MASK
-    else:
-        others = [x for x in live_threads(tx.tasks, t.tgid) if x.pid != pid]
-        if others:
-            tx.put(leader._replace(group_exit=GROUP_EXIT | status, stop_code=0, continued=0))
-            for x in others:
-                x = tx.get(x.pid) or x
-                tx.put(x._replace(pending=x.pending | sigmask(SIGKILL), state=RUNNING))
-            if ev is not None:
-                ev.append(E.GroupExit(tuple(x.pid for x in others)))
+    elif any(x.pid != pid for x in live_threads(tx.tasks, t.tgid)):
+        killed = start_group_exit(tx, t.tgid, status, caller=pid)
+        if ev is not None:
+            ev.append(E.GroupExit(tuple(x.pid for x in killed)))
     do_exit(tx, pid, status, ctx, ev)
 
 
@@ -84,14 +78,7 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
     zombie (delay_group_leader) until the last of them is released."""
     t = tx.get(pid)
     assert t is not None
-    leader = tx.get(t.tgid)
-    assert leader is not None
     others = [x for x in tx.tasks if x.tgid == t.tgid and x.pid != pid]
-    # synchronize_group_exit: the last thread to exit fixes the process's
-    # status if no group exit is recorded (linux-reference E2.1, E9)
-    if not leader.group_exit and not any(x.state != ZOMBIE for x in others):
-        leader = leader._replace(group_exit=GROUP_EXIT | status)
-        tx.put(leader)
     # exit_mm -> mm_release: the vfork parent wakes; a thread's joiners too
     vfork_release(tx, t, ev)
     if others:
@@ -111,7 +98,7 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
         leader = tx.get(t.tgid)
         assert leader is not None
         if leader.state == ZOMBIE and not other_threads(tx.tasks, leader):
-            _leader_done(tx, leader, ctx, ev)
+            _leader_done(tx, leader, status, ctx, ev)
         return
     if ev is not None:
         ev.append(E.Exited(pid, status))
@@ -128,7 +115,7 @@ def do_exit(tx: Tx, pid: int, status: int, ctx: ExitContext, ev: list[E.Event] |
         tx.put(zombie)
         return
     tx.put(zombie)
-    _leader_done(tx, zombie, ctx, ev)
+    _leader_done(tx, zombie, status, ctx, ev)
 
 
 def _zombie(t: Task, status: int, ctx: ExitContext) -> Task:
@@ -151,13 +138,17 @@ def _zombie(t: Task, status: int, ctx: ExitContext) -> Task:
     return zombie
 
 
-def _leader_done(tx: Tx, leader: Task, ctx: ExitContext, ev: list[E.Event] | None) -> None:
+def _leader_done(
+    tx: Tx, leader: Task, last: int, ctx: ExitContext, ev: list[E.Event] | None
+) -> None:
     """The group is empty and its leader a zombie: its status is the group's
-    (wait_task_zombie reads group_exit_code once SIGNAL_GROUP_EXIT is set);
-    notify its parent with its exit signal, and release it at once if
+    (wait_task_zombie reads group_exit_code once SIGNAL_GROUP_EXIT is set),
+    or, if none was recorded, `last`, the status of the last thread to exit
+    (synchronize_group_exit records it; linux-reference E2.1, E9); notify
+    its parent with its exit signal, and release it at once if
     do_notify_parent says so (exit_notify, or release_task for a delayed
     leader)."""
-    status = leader.group_exit & STATUS_MASK if leader.group_exit else leader.xstatus
+    status = leader.group_exit & STATUS_MASK if leader.group_exit else last
     zombie = leader._replace(xstatus=status, **{f: Task._field_defaults[f] for f in GROUP_FIELDS})
     tx.mm_changed = True  # its handler table is gone
     tx.put(zombie)

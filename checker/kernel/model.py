@@ -277,6 +277,7 @@ class Kernel(ExitContext):
         self.stable_args: list[list[bool]] = [
             [_stable_args(instr) for instr in p.code] for p in self.programs
         ]
+        self.images = [self._new_image(k) for k in range(len(self.programs))]
         self._exec: dict[type, Callable[..., list[tuple[Successor, list[E.Event] | None]]]] = {
             ir.Assign: self._assign,
             ir.AnyAssign: self._any,
@@ -366,7 +367,11 @@ class Kernel(ExitContext):
 
     def image(self, prog_index: int) -> Image:
         """A program image as it starts (at time 0 or after exec): its
-        `var`s at their initial values, no locals, at its first instruction."""
+        `var`s at their initial values, no locals, at its first instruction.
+        The same for every start: computed once per program."""
+        return self.images[prog_index]
+
+    def _new_image(self, prog_index: int) -> Image:
         prog = self.programs[prog_index]
         mem = tuple(prog.var_init) + (((),) if self.join else ())
         pc, locals_ = self.settle(prog, prog.entry, (None,) * len(prog.local_names))

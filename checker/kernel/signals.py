@@ -27,6 +27,7 @@ from checker.kernel.state import (
     Handlers,
     Task,
     Tx,
+    live_threads,
 )
 from checker.lang.constants import (
     SA_NOCLDSTOP,
@@ -173,7 +174,7 @@ def send_signal(
     assert t is not None
     # a leader that exited before its threads has no handler table of its
     # own any more: the group's is its threads'
-    ignored = _sig_ignored(tx, t if t.state != ZOMBIE else _a_live_thread(tx, t), sig)
+    ignored = _sig_ignored(tx, t if t.state != ZOMBIE else live_threads(tx.tasks, t.tgid)[0], sig)
     if ignored:
         _said(ev, sig, pid, sender, f"dropped: {ignored}")
         return
@@ -193,13 +194,6 @@ def send_signal(
     t = tx.get(pid)
     assert t is not None
     _complete_signal(tx, sig, t, group, ev, sender)
-
-
-def _a_live_thread(tx: Tx, t: Task) -> Task:
-    for x in tx.tasks:
-        if x.tgid == t.tgid and x.state != ZOMBIE:
-            return x
-    raise AssertionError(f"group {t.tgid} has no live thread")
 
 
 def _said(ev: list[E.Event] | None, sig: int, pid: int, sender: int, what: str) -> None:
@@ -303,24 +297,33 @@ def _complete_signal(
         and not leader.group_exit
         and not sigmask(sig) & SIG_KERNEL_COREDUMP_MASK
     ):
-        # Start a group exit: SIGNAL_GROUP_EXIT, group_exit_code = sig, SIGKILL
-        # queued on every thread and every thread woken (signal_wake_up(t, 1)
-        # also ends killable and stopped sleeps).
-        tx.put(leader._replace(group_exit=GROUP_EXIT | sig, stop_code=0, continued=0))
-        woken = []
-        for i in group_of(tx, p):
-            x = tx.tasks[i]
-            if x.state == ZOMBIE:
-                continue
-            if x.state != RUNNING:
-                woken.append(x.pid)
-            tx.tasks[i] = x._replace(pending=x.pending | sigmask(SIGKILL), state=RUNNING)
+        # a group exit with group_exit_code = sig, every thread killed
+        woken = [x.pid for x in start_group_exit(tx, p.tgid, sig) if x.state != RUNNING]
         _said(ev, sig, p.pid, sender, "fatal: the whole process will die")
         if woken and ev is not None:
             ev.append(E.Woke(tuple(woken)))
         return
     _said(ev, sig, p.pid, sender, "pending")
     signal_wake_up(tx, chosen.pid, sig == SIGKILL, ev)
+
+
+def start_group_exit(tx: Tx, tgid: int, status: int, caller: int = 0) -> list[Task]:
+    """SIGNAL_GROUP_EXIT with group_exit_code = status, then
+    zap_other_threads: SIGKILL queued on every live thread but the caller,
+    each woken (signal_wake_up(t, 1) also ends killable and stopped sleeps).
+    Used by complete_signal's fatal short-cut (caller 0: every thread) and
+    by kernel/exit.c do_group_exit. Returns the threads killed, as they were."""
+    leader = tx.get(tgid)
+    assert leader is not None
+    tx.put(leader._replace(group_exit=GROUP_EXIT | status, stop_code=0, continued=0))
+    killed = []
+    for i in group_of(tx, leader):
+        x = tx.tasks[i]
+        if x.state == ZOMBIE or x.pid == caller:
+            continue
+        killed.append(x)
+        tx.tasks[i] = x._replace(pending=x.pending | sigmask(SIGKILL), state=RUNNING)
+    return killed
 
 
 def signal_wake_up(tx: Tx, pid: int, fatal: bool, ev: list[E.Event] | None) -> None:

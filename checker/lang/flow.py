@@ -14,11 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker.kernel.clone_flags import legacy_split
 from checker.lang import ir
-from checker.lang.constants import CLONE_FLAGS
-
-CLONE_THREAD = CLONE_FLAGS["CLONE_THREAD"]
 
 
 def successors(instr: ir.Instr) -> tuple[int, ...]:
@@ -62,19 +58,6 @@ def frames(program: ir.ProgramIR) -> list[frozenset[int]]:
     return [reachable(program.code, [root]) for root in roots]
 
 
-def _same_group(spawn: ir.Spawn) -> bool | None:
-    """Whether a spawn's child joins the caller's thread group; None when
-    its flags are known only at run time."""
-    if spawn.kind == "thread":
-        return True
-    if spawn.kind != "clone":
-        return False
-    if not isinstance(spawn.flags, ir.Const) or isinstance(spawn.flags.value, (bool, str)):
-        return None
-    flags, _ = legacy_split(spawn.flags.value)
-    return bool(flags & CLONE_THREAD)
-
-
 class Runners:
     """For every program, the pcs that init's thread group can run and the
     pcs that any other task can run.
@@ -106,7 +89,7 @@ class Runners:
             instr = code[pc]
             if isinstance(instr, ir.Spawn):
                 todo.append((prog, instr.next, in_group))
-                joins = _same_group(instr)
+                joins = instr.thread
                 if joins is not False:
                     todo.append((prog, instr.child_pc, in_group))
                 if joins is not True:

@@ -241,6 +241,10 @@ class Spawn(Instr):
     child_pc: int
     cstyle: bool
     next: int
+    # whether the child joins the caller's thread group (`thread`, a clone
+    # with CLONE_THREAD in constant flags); None when the flags are known
+    # only at run time
+    thread: bool | None = False
 
 
 @dataclass(frozen=True, slots=True)

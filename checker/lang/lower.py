@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from checker.kernel.clone_flags import legacy_split
 from checker.lang import ast as A
 from checker.lang import ir
 from checker.lang.builtins import FUNCTIONS, STATUS_INDEX, TASK_FIELDS
@@ -213,9 +214,12 @@ class _ProgramLowerer:
         elif isinstance(s, A.Spawn):
             target = self.ref(s.target) if s.target is not None else None
             flags = self.expr(s.flags) if s.flags is not None else None
+            thread = True if s.kind == "thread" else _clone_thread(s.flags)
             if s.body is None:
                 pc = self.here()
-                self.emit(ir.Spawn(s.pos, text, s.kind, target, flags, pc + 1, True, pc + 1))
+                self.emit(
+                    ir.Spawn(s.pos, text, s.kind, target, flags, pc + 1, True, pc + 1, thread)
+                )
             else:
                 pc = self.reserve()
                 self.block(s.body.stmts)
@@ -225,9 +229,6 @@ class _ProgramLowerer:
                     s.body.pos.end_line,
                     s.body.pos.end_col,
                 )
-                thread: bool | None = s.kind == "thread"
-                if s.kind == "clone":
-                    thread = _clone_thread(s.flags)
                 if thread is None:
                     text_end = "(end of block) exit 0, or exit_thread 0 in a thread"
                     self.emit(ir.Exit(end, text_end, ir.Const(0), None))
@@ -236,7 +237,10 @@ class _ProgramLowerer:
                 else:
                     self.emit(ir.Exit(end, "(end of block) exit 0", ir.Const(0), False))
                 self.patch(
-                    pc, ir.Spawn(s.pos, text, s.kind, target, flags, pc + 1, False, self.here())
+                    pc,
+                    ir.Spawn(
+                        s.pos, text, s.kind, target, flags, pc + 1, False, self.here(), thread
+                    ),
                 )
         elif isinstance(s, A.CallStmt):
             self.syscall(s.pos, text, s.call, None)
@@ -355,12 +359,15 @@ class _ProgramLowerer:
 
 
 def _clone_thread(flags: A.Expr | None) -> bool | None:
-    """Whether a clone block's task is a thread (CLONE_THREAD); None when the
-    flags are known only at run time."""
-    value = const_value(flags) if flags is not None else None
+    """Whether a spawn's task joins the caller's thread group (CLONE_THREAD
+    in the flags the legacy clone call passes on); None when the flags are
+    known only at run time. fork and vfork have no flags: False."""
+    if flags is None:
+        return False
+    value = const_value(flags)
     if not isinstance(value, int) or isinstance(value, bool):
         return None
-    return bool(value & CONSTANTS["CLONE_THREAD"])
+    return bool(legacy_split(value)[0] & CONSTANTS["CLONE_THREAD"])
 
 
 def _follow(code: tuple[ir.Instr, ...], pc: int) -> int:

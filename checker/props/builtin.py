@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from checker.kernel.state import DEFAULT_INIT, DISK_SLEEP, INIT_PID, ZOMBIE, State, Task, get
+from checker.kernel.state import (
+    DEFAULT_INIT,
+    DISK_SLEEP,
+    INIT_PID,
+    ZOMBIE,
+    State,
+    Task,
+    get,
+    thread_list,
+)
 
 
 def orphans_reparented(s: State) -> str | None:
@@ -94,8 +103,7 @@ def vfork_parent_blocked(s: State) -> str | None:
 def _live_thread(tasks: tuple[Task, ...], tgid: int, exiting: int = 0) -> int | None:
     """The first live thread of the group, from the head of its thread
     list: the leader, then the others in pid order."""
-    group = sorted((t for t in tasks if t.tgid == tgid), key=lambda t: (t.pid != tgid, t.pid))
-    for t in group:
+    for t in thread_list(tasks, tgid):
         if t.pid != exiting and t.state != ZOMBIE:
             return t.pid
     return None

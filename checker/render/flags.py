@@ -9,7 +9,7 @@ disagree. The lines are plain and stable: tests compare them exactly.
 
 from __future__ import annotations
 
-from checker.kernel.clone_flags import F
+from checker.kernel.clone_flags import F, names
 from checker.lang.constants import NSIG, NSIG_STANDARD, SIGCHLD, SIGNAL_NAMES
 from checker.symbolic.clone_flags import Explanation
 
@@ -98,8 +98,6 @@ def exit_signal(number: int, flags: int) -> str:
 def shared(flags: int) -> list[str]:
     """What the new task shares with (or gets from) its creator, a line per
     flag the model acts on, then the accepted flags it does not act on."""
-    from checker.kernel.clone_flags import names
-
     lines: list[str] = []
     inert: list[str] = []
     for name in names(flags):
