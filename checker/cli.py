@@ -7,7 +7,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -15,6 +15,8 @@ from checker import __version__
 from checker.errors import Diagnostic
 from checker.lang.ast import NOWHERE
 from checker.results import EXIT_ERROR, EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, FileResult, most_severe
+
+DEFAULT_REPORT_DIR = "reports"
 
 app = typer.Typer(
     add_completion=False,
@@ -134,16 +136,30 @@ def check(
         bool,
         typer.Option("--traces/--no-traces", help="Print the counterexample of every violation."),
     ] = True,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="[DIR]",
+            help=f"Write a report to DIR ({DEFAULT_REPORT_DIR}/ when no DIR follows): "
+            "index.html, and per counterexample a timeline and a process tree "
+            "(.dot and .svg), an ITF trace and the text trace.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check scenarios: explore every interleaving and compare with each file's expectations.
 
     Exit status: 0 every expectation met; 1 some expectation not met; 2 usage, parse or
-    static error; 3 incomplete (a bound stopped the search); 4 internal error.
+    static error (or the report cannot be written); 3 incomplete (a bound stopped the
+    search); 4 internal error.
     """
     from checker.render.json import render_json
     from checker.render.text import render_file
     from checker.runner import Options, check_file
 
+    if report is not None:
+        _refuse_scenario_folder(report)
     options = Options(max_states=max_states, max_depth=max_depth)
     results: list[FileResult] = []
     for path, ready in collect(paths):
@@ -174,7 +190,47 @@ def check(
             counts[r.verdict] = counts.get(r.verdict, 0) + 1
         summary = ", ".join(f"{n} {v}" for v, n in counts.items())
         typer.echo(f"{len(results)} files: {summary}")
-    raise typer.Exit(most_severe([r.exit_code for r in results]))
+    code = most_severe([r.exit_code for r in results])
+    if report is not None:
+        code = most_severe([code, _write_report(results, report, quiet=json_out)])
+    raise typer.Exit(code)
+
+
+def _refuse_scenario_folder(directory: Path) -> None:
+    from checker.report import scenario_dirs
+
+    if directory.exists() and not directory.is_dir():
+        _usage(f"--report {directory}: not a directory")
+    if scenario_dirs(directory):
+        _usage(
+            f"--report {directory}: that folder holds scenarios (.proc files); "
+            f"did you mean `--report {DEFAULT_REPORT_DIR} {directory}`? "
+            "(--report takes the next argument as its folder)"
+        )
+
+
+def _usage(message: str) -> NoReturn:
+    typer.echo(f"forkcheck: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _write_report(results: list[FileResult], directory: Path, quiet: bool) -> int:
+    from checker.render.dot import INSTALL_HINT
+    from checker.report import build, write
+
+    try:
+        report = build(results, directory)
+        count = write(report)
+    except OSError as err:
+        typer.echo(f"forkcheck: cannot write the report in {directory}: {err}", err=True)
+        return EXIT_ERROR
+    if report.dot_missing:
+        typer.echo(f"forkcheck: warning: {INSTALL_HINT}", err=True)
+    for message in report.render_errors:
+        typer.echo(f"forkcheck: warning: {message}", err=True)
+    if not quiet:
+        typer.echo(f"report: {directory / 'index.html'} ({count} files, {report.seconds:.2f} s)")
+    return EXIT_OK
 
 
 @app.command()
@@ -218,9 +274,278 @@ def flags(
     raise typer.Exit(EXIT_OK if explanation.valid else EXIT_FAIL)
 
 
+def expand_argv(args: list[str]) -> list[str]:
+    """`--report` with no folder after it means `--report reports` (Click
+    has no option whose value may be left out)."""
+    out = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--report" and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            out.append(DEFAULT_REPORT_DIR)
+    return out
+
+
 def main() -> None:
     try:
-        app()
+        app(args=expand_argv(sys.argv[1:]), prog_name="forkcheck")
     except KeyboardInterrupt:
         sys.stderr.write("forkcheck: interrupted\n")
         sys.exit(130)
+
+
+# ------------------------------------------------------------------ pictures and traces
+
+TRACE_FORMATS = ("text", "svg", "png", "dot", "itf")
+
+
+def _output_format(
+    fmt: str | None, out: Path | None, allowed: tuple[str, ...], default: str
+) -> str:
+    """--format, or what -o's name says (.svg, .png, .dot, .itf.json, .txt)."""
+    if fmt is None and out is not None:
+        name = out.name
+        by_suffix = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".txt": "text"}
+        fmt = "itf" if name.endswith(".itf.json") or name.endswith(".json") else None
+        fmt = fmt or by_suffix.get(out.suffix)
+    fmt = fmt or default
+    if fmt not in allowed:
+        _usage(f"--format {fmt}: not one of {', '.join(allowed)}")
+    if fmt == "png" and out is None:
+        _usage("--format png needs -o FILE (a PNG is not for a terminal)")
+    return fmt
+
+
+def _emit(data: str | bytes, out: Path | None) -> None:
+    from checker.files import write_atomic
+
+    if out is None:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            typer.echo(data, nl=not data.endswith("\n"))
+        return
+    try:
+        write_atomic(out, data)
+    except OSError as err:
+        _usage(f"cannot write {out}: {err.strerror or err}")
+
+
+def _picture(source: str, fmt: str) -> str | bytes:
+    """dot source as dot text, or rendered by `dot` (exit 2 without it)."""
+    from checker.render.dot import RenderError, render
+
+    if fmt == "dot":
+        return source
+    try:
+        data = render(source, fmt)
+    except RenderError as err:
+        _usage(f"{err} (use --format dot to get the graph without Graphviz)")
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def _checked(path: Path) -> FileResult:
+    """The file checked, or exit 2 with its errors when it does not load."""
+    from checker.errors import format_diagnostics
+    from checker.runner import check_file
+
+    progress = _Progress(str(path))
+    try:
+        result = check_file(path, progress=progress)
+    finally:
+        progress.close()
+    if result.errors and result.error_trace is None:
+        typer.echo(format_diagnostics(result.errors, result.source), err=True)
+        raise typer.Exit(EXIT_ERROR)
+    return result
+
+
+def _chosen(result: FileResult, prop: str | None) -> Any:
+    """The counterexample to draw: the one of --property, or the first."""
+    from checker.results import counterexamples
+
+    found = counterexamples(result)
+    if prop is not None:
+        match = [c for c in found if prop in (c.name, c.slug)]
+        if not match:
+            names = ", ".join(c.slug for c in found) or "none"
+            typer.echo(
+                f"{result.path}: no counterexample for {prop} (counterexamples: {names})",
+                err=True,
+            )
+            raise typer.Exit(EXIT_FAIL)
+        return match[0]
+    if not found:
+        typer.echo(
+            f"{result.path}: no counterexample: no property fails and every expectation "
+            f"with a trace is met ({result.states:,} states)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FAIL)
+    return found[0]
+
+
+PropertyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--property",
+        "-p",
+        help="The property (or `expect-line-N`) whose counterexample to use; the first one by default.",
+    ),
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Write here (atomically) instead of to standard output."),
+]
+
+
+@app.command()
+def trace(
+    path: Annotated[Path, typer.Argument(help="A scenario file.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, svg, png, dot or itf (ITF JSON); by default what -o's suffix says, else text.",
+        ),
+    ] = None,
+    output: OutOption = None,
+    prop: PropertyOption = None,
+) -> None:
+    """Write one counterexample of a scenario: as text with ps tables, as a timeline
+    picture (one lane per task, one column per step), or as an ITF trace.
+
+    Exit status: 0 written; 1 the scenario has no such counterexample; 2 a usage, parse or
+    static error, or `dot` missing for svg/png.
+    """
+    from checker.report import itf_text, text_trace, timeline_source
+
+    out_fmt = _output_format(fmt, output, TRACE_FORMATS, "text")
+    result = _checked(path)
+    cx = _chosen(result, prop)
+    if out_fmt == "text":
+        data: str | bytes = text_trace(result, cx)
+    elif out_fmt == "itf":
+        if cx.kind == "error":
+            _usage("a model error's trace has no ITF form (it does not replay)")
+        data = itf_text(result, cx)
+    else:
+        data = _picture(timeline_source(result, cx), out_fmt)
+    _emit(data, output)
+
+
+@app.command()
+def tree(
+    path: Annotated[Path, typer.Argument(help="A scenario file.")],
+    step: Annotated[
+        int | None,
+        typer.Option(
+            "--step",
+            "-s",
+            min=0,
+            help="Draw the tree after this step of the counterexample (0: the initial "
+            "state); the last step, where the property fails, by default.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="text, svg, png or dot; by default what -o says, else text."
+        ),
+    ] = None,
+    output: OutOption = None,
+    prop: PropertyOption = None,
+) -> None:
+    """Draw the process tree at one step of a counterexample, with ps state letters.
+
+    Exit status: 0 written; 1 the scenario has no such counterexample; 2 a usage, parse or
+    static error, a step outside the trace, or `dot` missing for svg/png.
+    """
+    from checker.render.text import ps_rows
+    from checker.render.tree import state_at
+    from checker.report import tree_source
+
+    out_fmt = _output_format(fmt, output, ("text", "svg", "png", "dot"), "text")
+    result = _checked(path)
+    cx = _chosen(result, prop)
+    try:
+        s = state_at(cx.trace, step)
+    except ValueError as err:
+        _usage(f"--step {step}: {err}")
+    if out_fmt == "text":
+        n = len(cx.trace.steps) if step is None else step
+        head = f"{result.path}: {cx.heading}; the tasks after step {n} of {len(cx.trace.steps)}:"
+        data: str | bytes = "\n".join([head, *("  " + row for row in ps_rows(s, result.programs))])
+    else:
+        data = _picture(tree_source(result, cx, step), out_fmt)
+    _emit(data, output)
+
+
+@app.command()
+def graph(
+    path: Annotated[Path, typer.Argument(help="A scenario file.")],
+    max_nodes: Annotated[
+        int,
+        typer.Option(
+            "--max-nodes",
+            min=1,
+            help="Refuse to draw a graph of more states than this (dot gets slow and the "
+            "picture unreadable beyond a few hundred).",
+        ),
+    ] = 500,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="svg, png or dot; by default what -o says, else dot."),
+    ] = None,
+    output: OutOption = None,
+) -> None:
+    """Draw the explored state graph: every state with its tasks, every step; the states
+    where a property fails in red, and the shortest path to each in bold red.
+
+    Exit status: 0 written; 1 the graph has more than --max-nodes states; 2 a usage,
+    parse or static error, or `dot` missing for svg/png.
+    """
+    from checker.runner import explore_graph
+
+    out_fmt = _output_format(fmt, output, ("svg", "png", "dot"), "dot")
+    drawn = explore_graph(str(path), max_nodes)
+    if drawn.result.errors:
+        from checker.errors import format_diagnostics
+
+        typer.echo(format_diagnostics(drawn.result.errors, drawn.result.source), err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if drawn.too_big or drawn.source is None:
+        typer.echo(
+            f"{path}: the state graph has more than {max_nodes:,} states; it is not drawn. "
+            f"Raise --max-nodes to draw it anyway (e.g. --max-nodes {max_nodes * 10}; "
+            "dot takes minutes on tens of thousands of states).",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FAIL)
+    _emit(_picture(drawn.source, out_fmt), output)
+
+
+@app.command()
+def replay(
+    path: Annotated[Path, typer.Argument(help="The scenario file.")],
+    trace_file: Annotated[
+        Path, typer.Argument(metavar="TRACE", help="An ITF trace that forkcheck wrote (.itf.json).")
+    ],
+) -> None:
+    """Check that a saved counterexample (ITF JSON) still replays against the scenario,
+    step by step, and still ends where its property fails.
+
+    Exit status: 0 it replays and the property still fails at its end; 1 it does not
+    replay (the first step that differs is named), or the property no longer fails;
+    2 the scenario or the trace cannot be read.
+    """
+    from checker.replay import ReplayError, replay_files
+
+    try:
+        done = replay_files(str(path), str(trace_file))
+    except ReplayError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo(f"{trace_file}: {done.message}")
+    raise typer.Exit(EXIT_OK if done.ok else EXIT_FAIL)

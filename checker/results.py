@@ -101,6 +101,9 @@ class FileResult:
     error_trace: Trace | None = None
     source: str | None = None
     programs: tuple[str, ...] = ()
+    # what the pictures and ITF traces need besides the trace (None when the
+    # file did not load)
+    scenario: ir.ScenarioIR | None = field(default=None, repr=False)
 
     @property
     def verdict(self) -> str:
@@ -186,3 +189,37 @@ def show_values(values: tuple[object, ...]) -> str:
 
 def show_value_set(values: set[tuple[object, ...]]) -> str:
     return "{" + ", ".join(show_values(v) for v in sorted(values, key=value_sort_key)) + "}"
+
+
+# ------------------------------------------------------------------ counterexamples
+
+TRACED_EXPECTATIONS = ("outcomes", "never", "always")  # an unmet one has a trace of its own
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """One trace a file's result holds, with what it shows."""
+
+    name: str  # the property, or the `expect` line, that it breaks
+    kind: str  # "property", an expect form (outcomes, never, always), or "error"
+    slug: str  # a file name for it: the property's name, `expect-line-12`, `error`
+    heading: str  # `assertions violated`, `expect never ... (line 12) not met`
+    trace: Trace
+
+
+def counterexamples(r: FileResult) -> list[Counterexample]:
+    """Every trace of a result: violated properties (in the order checked),
+    unmet expectations that have their own trace, a model error's trace."""
+    out = []
+    for p in r.properties:
+        if p.status == VIOLATED and p.trace is not None:
+            heading = f"{p.name} violated" + (", as expected" if p.expected else "")
+            out.append(Counterexample(p.name, "property", p.name, heading, p.trace))
+    for e in r.expectations:
+        if e.trace is not None and e.status == NOT_MET and e.kind in TRACED_EXPECTATIONS:
+            heading = f"{e.text} (line {e.line}) not met"
+            out.append(Counterexample(e.text, e.kind, f"expect-line-{e.line}", heading, e.trace))
+    if r.error_trace is not None:
+        t = r.error_trace
+        out.append(Counterexample(t.property, "error", "error", f"error: {t.message}", t))
+    return out

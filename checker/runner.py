@@ -67,6 +67,48 @@ def check_file(
     return check_text(text, path, options, progress)
 
 
+@dataclass
+class GraphDrawing:
+    result: FileResult  # the file's errors, if it does not load
+    source: str | None = None  # the dot source; None on errors or when too big
+    too_big: bool = False
+
+
+def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
+    """The state graph of a scenario as dot, explored up to `max_nodes`
+    states (one more and it is too big to draw)."""
+    from checker.render.stategraph import state_graph_dot
+    from checker.report import graph_subtitle
+
+    result = FileResult(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        result.errors = [Diagnostic(path, NOWHERE, f"cannot read the file: {err}")]
+        return GraphDrawing(result)
+    result.source = text
+    try:
+        scenario = load_text(text, path)
+    except UserError as err:
+        result.errors = [d for d in err.diagnostics if d.severity == "error"]
+        return GraphDrawing(result)
+    settings = scenario.settings
+    limit = max_nodes + 1
+    if settings.max_states:
+        limit = min(limit, settings.max_states)
+    try:
+        kernel = Kernel(scenario)
+        suite = PropertySuite.build(scenario)
+        ex = explore(kernel, suite, limit, settings.max_depth, keep_graph=True)
+    except (ModelError, PropertyError) as err:
+        result.errors = [Diagnostic(path, NOWHERE, err.message)]
+        return GraphDrawing(result)
+    if len(ex.states) > max_nodes:
+        return GraphDrawing(result, too_big=True)
+    title = f"{path}: state graph"
+    return GraphDrawing(result, state_graph_dot(ex, kernel, scenario, title, graph_subtitle(ex)))
+
+
 def check_text(
     text: str,
     path: str = "<string>",
@@ -83,6 +125,7 @@ def check_text(
         result.exit_code = EXIT_ERROR
         return result
     result.title = scenario.title
+    result.scenario = scenario
     result.warnings = list(scenario.warnings)
     result.programs = tuple(p.name for p in scenario.programs)
     settings = scenario.settings

@@ -7,7 +7,8 @@ found is a shortest counterexample. Successors come in a fixed order (tasks
 by pid, branches in source order), so a run is deterministic.
 
 `zombies_reaped` needs the whole graph: the edges are kept in two flat
-arrays and handed to checker/props/zombies.py once exploration ends.
+arrays and handed to checker/props/zombies.py once exploration ends. They
+are also kept when asked (`keep_graph`), for `forkcheck graph`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Exploration:
     violations: dict[str, Violation] = field(default_factory=dict)
     terminals: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    # with the graph kept: state i's successors are targets[starts[i]:starts[i + 1]]
+    starts: array = field(default_factory=lambda: array("l"))
+    targets: array = field(default_factory=lambda: array("l"))
 
     @property
     def max_depth(self) -> int:
@@ -82,8 +86,12 @@ def explore(
     max_states: int = 0,
     max_depth: int = 0,
     progress: Progress | None = None,
+    keep_graph: bool = False,
+    initial: State | None = None,
 ) -> Exploration:
-    """Explore every reachable state (up to the bounds) and check `suite`."""
+    """Explore every reachable state (up to the bounds) and check `suite`;
+    with `keep_graph`, keep the edges (ex.starts, ex.targets). `initial`
+    starts somewhere else than the scenario's initial state (replay)."""
     started = time.perf_counter()
     ex = Exploration(kernel)
     limit = max_states or DEFAULT_MAX_STATES
@@ -93,9 +101,9 @@ def explore(
     state_checks = suite.state_checks
     step_checks = suite.step_checks
     terminal_checks = suite.terminal_checks
-    keep_graph = suite.zombies
-    starts = array("l")
-    targets = array("l")
+    keep_graph = keep_graph or suite.zombies
+    starts = ex.starts
+    targets = ex.targets
     cut = bytearray()  # 1: a bound stopped its expansion
     fails = bytearray()  # 1: one of its steps fails (a real path ends in an error)
     moves = bytearray()  # 1: it had some successor, a failing or pruned one included
@@ -120,7 +128,7 @@ def explore(
                 violations[name] = Violation(name, message, i)
         return i
 
-    add(kernel.initial(), -1, 0)
+    add(initial if initial is not None else kernel.initial(), -1, 0)
     successors = kernel.successors
     head = 0
     next_report = 10_000
@@ -200,6 +208,7 @@ def explore(
             starts.append(len(targets))
             cut[len(starts) - 1] = 1
         starts.append(len(targets))
+    if suite.zombies:
         found = first_stuck_zombie(suite.scenario, ex.states, starts, targets, cut, fails, moves)
         if found is not None:
             ex.violations["zombies_reaped"] = Violation("zombies_reaped", found[1], found[0])

@@ -31,7 +31,9 @@ class Cloned(NamedTuple):
     """clone, vfork or thread: the new task and what it shares."""
 
     child: int
-    what: str  # "thread", "vfork child", "child", with its flags and exit signal
+    what: str  # "thread" or "child"
+    flags: int = 0  # the clone flags (without the exit signal)
+    exit_signal: int = 0
 
 
 class VforkWaiting(NamedTuple):

@@ -11,7 +11,7 @@ from checker.kernel.signals import members
 from checker.kernel.state import State, image_name, ppid_of
 from checker.kernel.wait import Status
 from checker.render.text import describe, step_line, step_text
-from checker.results import UNSET, FileResult, Trace, most_severe
+from checker.results import TRACED_EXPECTATIONS, UNSET, FileResult, Trace, most_severe
 
 
 def value_json(v: object) -> Any:
@@ -98,7 +98,7 @@ def file_json(r: FileResult) -> dict[str, Any]:
                 "detail": e.detail or None,
                 "implicit": e.implicit,
                 "trace": trace_json(e.trace, progs)
-                if e.trace is not None and e.kind in ("outcomes", "never", "always")
+                if e.trace is not None and e.kind in TRACED_EXPECTATIONS
                 else None,
             }
             for e in r.expectations

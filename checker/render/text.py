@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checker.errors import format_diagnostics
 from checker.kernel import events as E
+from checker.kernel.model import Step
 from checker.kernel.signals import members
 from checker.kernel.state import State, Task, image_name, ppid_of
 from checker.kernel.wait import status_record
@@ -11,6 +12,7 @@ from checker.lang.constants import ERRNO_NAMES, SIGACTION, SIGNAL_NAMES
 from checker.results import (
     MET,
     NOT_MET,
+    TRACED_EXPECTATIONS,
     UNDECIDED,
     VIOLATED,
     FileResult,
@@ -18,10 +20,6 @@ from checker.results import (
     TraceStep,
     show_value,
 )
-
-# expectations whose failure has a trace of its own (a violation's trace is
-# shown with its property)
-_TRACED = ("outcomes", "never", "always")
 
 
 def figures(r: FileResult) -> str:
@@ -76,7 +74,7 @@ def render_file(r: FileResult, traces: bool = True) -> str:
         shown_above = e.kind == "violation" and e.status == MET
         detail = f": {e.detail}" if e.detail and not shown_above else ""
         lines.append(f"  {e.text}{where}: {mark}{detail}")
-        if traces and e.trace is not None and e.status == NOT_MET and e.kind in _TRACED:
+        if traces and e.trace is not None and e.status == NOT_MET and e.kind in TRACED_EXPECTATIONS:
             lines += ["    " + x for x in render_trace(e.trace, programs).splitlines()]
     undecided = [e for e in r.expectations if e.implicit and e.status == UNDECIDED]
     if undecided:
@@ -278,7 +276,7 @@ def status_text(status: int) -> str:
 _ORDER: dict[type, int] = {E.Exited: 0, E.ThreadEnded: 0, E.Chose: -1, E.SignalTaken: -1}
 
 
-def step_text(step: TraceStep) -> str:
+def step_text(step: TraceStep | Step) -> str:
     """What the step runs: its statement, `takes SIGUSR1` for a signal taken
     before the next statement, `wait()` for init's reaping."""
     if step.instr is not None:

@@ -1,0 +1,336 @@
+"""Counterexample timelines (trace.svg): one lane per task, one column per step.
+
+`timeline()` reads a Trace into plain data (the lanes' states column by
+column, what each step did, the arrows between lanes); `timeline_dot()`
+writes that as a dot graph laid out left to right. Every lane is a chain of
+nodes, one per column, held in place by invisible edges that order the
+nodes of each column top to bottom; the lane's edges are coloured by the
+task's state between two steps. Arrows between lanes (fork, signals, exit,
+reaping, adoption) join two nodes of the same column and do not take part in
+the layout (constraint=false), so the grid stays a grid whatever they cross.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import graphviz
+
+from checker.kernel import events as E
+from checker.kernel.clone_flags import names as clone_flag_names
+from checker.kernel.state import State, get, image_name
+from checker.lang.constants import SIGCHLD, SIGNAL_NAMES
+from checker.render.text import status_text, step_line, step_text
+from checker.results import Trace
+
+GONE = "gone"  # the task has been reaped (or released): its lane is over
+UNBORN = ""  # not created yet
+
+# (legend text, colour) per ps state letter (fs/proc/array.c task_state_array)
+STATES: dict[str, tuple[str, str]] = {
+    "R": ("running (R)", "#2e7d32"),
+    "S": ("sleeping (S)", "#1e88e5"),
+    "D": ("vfork wait (D)", "#8e24aa"),
+    "T": ("stopped (T)", "#fb8c00"),
+    "Z": ("zombie (Z)", "#5d4037"),
+    GONE: ("gone", "#bdbdbd"),
+}
+VIOLATION = "#d32f2f"
+FONT = "Helvetica"
+
+# arrow kinds: colour, style
+ARROWS: dict[str, tuple[str, str]] = {
+    "spawn": ("#000000", "solid"),
+    "signal": ("#e65100", "solid"),
+    "exit": ("#5d4037", "solid"),
+    "reap": ("#1565c0", "solid"),
+    "adopt": ("#757575", "dashed"),
+    "vfork": ("#8e24aa", "dotted"),
+    "kill": ("#c62828", "solid"),
+}
+
+LABEL_WIDTH = 22  # characters of a statement shown in its box (all of it in the tooltip)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What step `column` ran: the task, a short text for its box, the whole
+    step as the trace prints it, and whether it is the violating step."""
+
+    column: int
+    pid: int
+    text: str
+    tooltip: str
+    violating: bool
+
+
+@dataclass(frozen=True)
+class Arrow:
+    column: int
+    src: int
+    dst: int
+    label: str
+    kind: str  # a key of ARROWS
+
+
+@dataclass(frozen=True)
+class Timeline:
+    title: str
+    subtitle: str
+    pids: tuple[int, ...]  # lanes, top to bottom (pid order)
+    labels: tuple[str, ...]  # `pid program`, per lane, as it began
+    ends: tuple[str, ...]  # `pid program`, per lane, as it ended (after an exec)
+    # cells[k][lane]: the task's state after step k (k = 0: the initial
+    # state), a ps letter, GONE or UNBORN
+    cells: tuple[tuple[str, ...], ...]
+    # execs[k][lane]: the program it runs from step k on, when step k
+    # changed it (exec, or a thread taking over the leader's pid), else ""
+    execs: tuple[tuple[str, ...], ...]
+    actions: tuple[Action, ...]
+    arrows: tuple[Arrow, ...]
+
+
+def short(text: str, width: int = LABEL_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def sig_short(sig: int) -> str:
+    return SIGNAL_NAMES.get(sig, f"signal {sig}").removeprefix("SIG")
+
+
+def _states(trace: Trace) -> list[State]:
+    """The state after each step, the initial one first; a failing last step
+    leaves the state as it was."""
+    out = [trace.initial]
+    for step in trace.steps:
+        out.append(step.after if step.after is not None else step.before)
+    return out
+
+
+def timeline(
+    trace: Trace, programs: tuple[str, ...], title: str, violating: bool = True
+) -> Timeline:
+    """The lanes of `trace`. With `violating`, its last step is the one
+    that breaks the property (highlighted)."""
+    states = _states(trace)
+    pids = sorted({t.pid for s in states for t in s.tasks})
+    cells: list[tuple[str, ...]] = []
+    execs: list[tuple[str, ...]] = []
+    born: set[int] = set()
+    shown: dict[int, str] = {}
+    labels: dict[int, str] = {}
+    for s in states:
+        row, progs = [], []
+        for pid in pids:
+            t = get(s.tasks, pid)
+            if t is None:
+                row.append(GONE if pid in born else UNBORN)
+                progs.append("")
+                continue
+            born.add(pid)
+            name = image_name(t, programs)
+            labels.setdefault(pid, f"{pid} {name}")
+            progs.append(name if pid in shown and shown[pid] != name else "")
+            shown[pid] = name
+            row.append(t.state)
+        cells.append(tuple(row))
+        execs.append(tuple(progs))
+    n = len(trace.steps)
+    actions = tuple(
+        Action(
+            step.number,
+            step.pid,
+            short(step_text(step)),
+            step_line(step),
+            violating and step.number == n,
+        )
+        for step in trace.steps
+    )
+    arrows: list[Arrow] = []
+    for step in trace.steps:
+        arrows += _arrows(step.number, step.pid, step.events, step.before, states[step.number])
+    subtitle = trace.message
+    return Timeline(
+        title,
+        subtitle,
+        tuple(pids),
+        tuple(labels[p] for p in pids),
+        tuple(f"{p} {shown[p]}" for p in pids),
+        tuple(cells),
+        tuple(execs),
+        actions,
+        tuple(arrows),
+    )
+
+
+def _arrows(
+    column: int, pid: int, events: tuple[E.Event, ...], before: State, after: State
+) -> list[Arrow]:
+    """The arrows between lanes that one step draws."""
+    out: list[Arrow] = []
+    said = {(ev.sender, ev.pid) for ev in events if isinstance(ev, E.SignalSent) and ev.sender}
+    for ev in events:
+        if isinstance(ev, E.Forked):
+            out.append(Arrow(column, pid, ev.child, "fork", "spawn"))
+        elif isinstance(ev, E.Cloned):
+            out.append(Arrow(column, pid, ev.child, _clone_label(ev), "spawn"))
+        elif isinstance(ev, E.Exited):
+            # exit_notify -> do_notify_parent: the exit signal to the parent
+            # (a scenario without signals records no SignalSent for it)
+            t = get(before.tasks, ev.pid)
+            gone = get(after.tasks, ev.pid)
+            parent = (gone or t).ppid if (gone or t) is not None else 0  # type: ignore[union-attr]
+            sig = t.exit_signal if t is not None else SIGCHLD
+            if parent and (ev.pid, parent) not in said and 0 < sig <= 64:
+                out.append(Arrow(column, ev.pid, parent, sig_short(sig), "exit"))
+        elif isinstance(ev, E.SignalSent):
+            src = ev.sender or pid
+            kind = "exit" if ev.sender and ev.sender != pid else "signal"
+            label = sig_short(ev.sig)
+            if not ev.result.startswith("pending") and ev.result not in ("delivered", "sent"):
+                label += f" ({ev.result.split(':')[0]})"
+            if src != ev.pid:
+                out.append(Arrow(column, src, ev.pid, label, kind))
+        elif isinstance(ev, E.GroupExit):
+            out += [Arrow(column, pid, p, "KILL", "kill") for p in ev.threads]
+        elif isinstance(ev, E.Execed):
+            out += [Arrow(column, pid, p, "de_thread", "kill") for p in ev.killed]
+        elif isinstance(ev, E.Reaped):
+            out.append(Arrow(column, pid, ev.child, f"reaped: {status_text(ev.status)}", "reap"))
+        elif isinstance(ev, E.ChildReported):
+            out.append(Arrow(column, pid, ev.child, f"wait: {status_text(ev.status)}", "reap"))
+        elif isinstance(ev, E.Reparented):
+            out += [Arrow(column, c, ev.reaper, "adopted", "adopt") for c in ev.children]
+        elif isinstance(ev, E.VforkDone):
+            out.append(Arrow(column, pid, ev.parent, "vfork done", "vfork"))
+    return out
+
+
+def _clone_label(ev: E.Cloned) -> str:
+    flags = [n.removeprefix("CLONE_") for n in clone_flag_names(ev.flags)]
+    if ev.exit_signal:
+        flags.append(sig_short(ev.exit_signal))
+    return f"{ev.what}: " + ("|".join(flags) if flags else "0")
+
+
+# ------------------------------------------------------------------ dot
+
+
+def _node(k: int, pid: int) -> str:
+    return f"c{k}_{pid}"
+
+
+def _legend() -> str:
+    cells = "".join(
+        f'<TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">{escape(text)}  </TD>'
+        for text, colour in STATES.values()
+    )
+    return f"<TABLE BORDER='0' CELLSPACING='2'><TR>{cells}</TR></TABLE>"
+
+
+def title_label(title: str, subtitle: str, legend: bool = True) -> str:
+    """An HTML-like label: the title in bold, the message, then (with
+    `legend`) what the state colours mean."""
+    sub = escape(short(subtitle, 160))
+    return (
+        "<<TABLE BORDER='0' CELLSPACING='0'>"
+        f"<TR><TD ALIGN='LEFT'><B>{escape(title)}</B></TD></TR>"
+        f"<TR><TD ALIGN='LEFT'>{sub}</TD></TR>"
+        + (f"<TR><TD ALIGN='LEFT'>{_legend()}</TD></TR>" if legend else "")
+        + "</TABLE>>"
+    )
+
+
+def timeline_dot(tl: Timeline) -> str:
+    """The dot source of a timeline (deterministic: same trace, same text)."""
+    g = graphviz.Digraph("timeline")
+    g.attr(
+        rankdir="LR",
+        label=title_label(tl.title, tl.subtitle),
+        labelloc="t",
+        labeljust="l",
+        fontname=FONT,
+        fontsize="12",
+        nodesep="0.18",
+        ranksep="0.15",
+        bgcolor="white",
+        outputorder="edgesfirst",
+    )
+    g.attr("node", fontname=FONT, fontsize="10")
+    g.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.6")
+    columns = len(tl.cells) + 1  # 0 .. n (after each step) and the end
+    by_column = {a.column: a for a in tl.actions}
+    for k in range(columns):
+        with g.subgraph(name=f"col{k}") as col:
+            col.attr(rank="same")
+            head = "" if k in (0, columns - 1) else str(k)
+            colour = VIOLATION if k in by_column and by_column[k].violating else "#000000"
+            col.node(f"h{k}", head, shape="plaintext", fontcolor=colour)
+            previous = f"h{k}"
+            for lane, pid in enumerate(tl.pids):
+                name = _node(k, pid)
+                state = tl.cells[min(k, len(tl.cells) - 1)][lane]
+                action = by_column.get(k)
+                if k in (0, columns - 1):
+                    # the lane's name at both ends: a long picture scrolls
+                    label = tl.labels[lane] if k == 0 else tl.ends[lane]
+                    col.node(name, label, shape="plaintext", fontsize="11")
+                elif action is not None and action.pid == pid:
+                    fill = VIOLATION if action.violating else "#ffffff"
+                    col.node(
+                        name,
+                        action.text,
+                        shape="box",
+                        style="rounded,filled",
+                        fillcolor=fill,
+                        fontcolor="#ffffff" if action.violating else "#000000",
+                        color=VIOLATION if action.violating else "#000000",
+                        tooltip=action.tooltip,
+                        margin="0.05,0.02",
+                        height="0.25",
+                    )
+                elif state == UNBORN:
+                    col.node(name, "", shape="point", style="invis", width="0.01")
+                else:
+                    col.node(name, "", shape="point", width="0.01", color=STATES[state][1])
+                col.edge(previous, name, style="invis")
+                previous = name
+            col.node(f"f{k}", head, shape="plaintext", fontcolor=colour)
+            col.edge(previous, f"f{k}", style="invis")
+    # the lanes
+    for lane, pid in enumerate(tl.pids):
+        for k in range(columns - 1):
+            state = tl.cells[k][lane]
+            attrs = {"arrowhead": "none", "weight": "100"}
+            if state == UNBORN:
+                attrs["style"] = "invis"
+            elif state == GONE:
+                attrs.update(color=STATES[GONE][1], style="dashed", penwidth="1.5")
+            else:
+                attrs.update(color=STATES[state][1], penwidth="6")
+                attrs["tooltip"] = f"pid {pid}: {STATES[state][0]}"
+            exec_to = tl.execs[k][lane] if k > 0 else ""
+            action = by_column.get(k)
+            if exec_to and (action is None or action.pid != pid):
+                # a thread's exec took over this pid (de_thread): say what
+                # the lane runs now (the exec'ing task's own box says it)
+                attrs["label"] = f"exec {exec_to}"
+                attrs["fontcolor"] = "#000000"
+            g.edge(_node(k, pid), _node(k + 1, pid), **attrs)
+    for row in "hf":  # the step numbers above and below, kept in line
+        for k in range(columns - 1):
+            g.edge(f"{row}{k}", f"{row}{k + 1}", style="invis", weight="100")
+    # what happened between lanes
+    for a in tl.arrows:
+        colour, style = ARROWS[a.kind]
+        g.edge(
+            _node(a.column, a.src),
+            _node(a.column, a.dst),
+            xlabel=a.label,
+            color=colour,
+            fontcolor=colour,
+            style=style,
+            constraint="false",
+        )
+    return g.source

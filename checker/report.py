@@ -1,0 +1,255 @@
+"""`forkcheck check --report DIR`: the files of every counterexample, the
+state graphs of small scenarios, and one index.html for the whole run.
+
+Layout (DIR defaults to reports/):
+    DIR/index.html
+    DIR/<scenario>/graph.dot, graph.svg         (scenarios of at most GRAPH_LIMIT states)
+    DIR/<scenario>/<property>/trace.dot, trace.svg, tree.dot, tree.svg,
+                              trace.itf.json, trace.txt
+
+Every file is written atomically (checker/files.py), index.html last, and
+the files of an earlier run that this run did not write again are removed
+from the scenario folders it wrote, so the report is never a mix of two runs
+that contradict each other. Without Graphviz's `dot`, the .dot files are
+still written and the index says how to get the pictures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.engines.explicit import Exploration, explore
+from checker.files import write_atomic
+from checker.kernel.model import Kernel
+from checker.props.suite import PropertySuite
+from checker.render.dot import RenderError, have_dot, render
+from checker.render.itf import trace_itf
+from checker.render.stategraph import state_graph_dot
+from checker.render.text import render_trace, step_line
+from checker.render.timeline import timeline, timeline_dot
+from checker.render.tree import state_at, tree_dot
+from checker.results import Counterexample, FileResult, counterexamples
+
+GRAPH_LIMIT = 150  # states; a larger graph is left to `forkcheck graph --max-nodes`
+OUR_SUFFIXES = (".dot", ".svg", ".png", ".itf.json", ".txt")
+
+
+@dataclass
+class Drawn:
+    """One counterexample of the report: its folder and its pictures."""
+
+    cx: Counterexample
+    folder: str  # relative to the report directory
+    files: dict[str, str] = field(default_factory=dict)  # name -> text (dot, itf, txt)
+    svgs: dict[str, str] = field(default_factory=dict)  # "trace", "tree" -> SVG text
+
+
+@dataclass
+class Page:
+    """One scenario of the report."""
+
+    result: FileResult
+    folder: str
+    drawn: list[Drawn] = field(default_factory=list)
+    graph_dot: str | None = None
+    graph_svg: str | None = None
+    graph_note: str = ""
+
+
+@dataclass
+class Report:
+    directory: Path
+    pages: list[Page]
+    dot_missing: bool
+    files: int
+    seconds: float
+    render_errors: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ one counterexample
+
+
+def timeline_source(r: FileResult, cx: Counterexample) -> str:
+    return timeline_dot(timeline(cx.trace, r.programs, f"{r.path}: {cx.heading}", violating=True))
+
+
+def tree_source(r: FileResult, cx: Counterexample, step: int | None = None) -> str:
+    """The process tree after step `step` of the counterexample (its last
+    step, where the property fails, by default)."""
+    trace = cx.trace
+    n = len(trace.steps) if step is None else step
+    s = state_at(trace, step)
+    marked: tuple[int, ...] = ()
+    if n == 0:
+        title, subtitle = f"{r.path}: process tree, initial state", ""
+    else:
+        st = trace.steps[n - 1]
+        where = "where it fails" if n == len(trace.steps) else f"of {len(trace.steps)}"
+        title = f"{r.path}: process tree after step {n} ({where})"
+        subtitle, marked = step_line(st), (st.pid,)
+    return tree_dot(s, r.programs, title, subtitle, marked)
+
+
+def itf_text(r: FileResult, cx: Counterexample) -> str:
+    assert r.scenario is not None
+    return json.dumps(trace_itf(cx.trace, r.scenario, r.path, cx.kind), indent=1) + "\n"
+
+
+def text_trace(r: FileResult, cx: Counterexample) -> str:
+    return (
+        f"{r.path}: {cx.heading}\n  {cx.trace.message}\n"
+        + render_trace(cx.trace, r.programs)
+        + "\n"
+    )
+
+
+def graph_source(r: FileResult, max_nodes: int) -> tuple[str | None, str]:
+    """The dot source of the scenario's state graph, or None and why not."""
+    if r.scenario is None:
+        return None, ""
+    if r.states > max_nodes:
+        return None, (
+            f"the state graph has {r.states:,} states, more than {max_nodes} "
+            f"(draw it with `forkcheck graph {r.path} --max-nodes {r.states}`)"
+        )
+    kernel = Kernel(r.scenario)
+    suite = PropertySuite.build(r.scenario)
+    s = r.scenario.settings
+    ex = explore(kernel, suite, s.max_states, s.max_depth, keep_graph=True)
+    title = f"{r.path}: state graph"
+    return state_graph_dot(ex, kernel, r.scenario, title, graph_subtitle(ex)), ""
+
+
+def graph_subtitle(ex: Exploration) -> str:
+    text = f"{len(ex.states):,} states, {ex.transitions:,} transitions"
+    if ex.violations:
+        text += "; red: where " + ", ".join(sorted(ex.violations)) + " fails, and the path there"
+    if not ex.complete:
+        text += f"; incomplete: stopped by {ex.stop}"
+    return text
+
+
+# ------------------------------------------------------------------ the whole run
+
+
+def _folder_names(results: list[FileResult]) -> list[str]:
+    """A folder per scenario: its file name without .proc, made unique."""
+    used: dict[str, int] = {}
+    out = []
+    for r in results:
+        stem = Path(r.path).name.removesuffix(".proc") or "scenario"
+        n = used.get(stem, 0) + 1
+        used[stem] = n
+        out.append(stem if n == 1 else f"{stem}-{n}")
+    return out
+
+
+def build(results: list[FileResult], directory: Path, pictures: bool | None = None) -> Report:
+    """Everything the report holds, pictures rendered (in parallel, two
+    `dot` processes at a time), nothing written yet."""
+    started = time.perf_counter()
+    pictures = have_dot() if pictures is None else pictures
+    pages: list[Page] = []
+    jobs: list[tuple[str, Callable[[str], None]]] = []  # (dot source, where the SVG goes)
+    for r, folder in zip(results, _folder_names(results), strict=True):
+        page = Page(r, folder)
+        pages.append(page)
+        for cx in counterexamples(r) if r.scenario is not None else []:
+            d = Drawn(cx, f"{folder}/{cx.slug}")
+            page.drawn.append(d)
+            d.files["trace.dot"] = timeline_source(r, cx)
+            d.files["tree.dot"] = tree_source(r, cx)
+            d.files["trace.txt"] = text_trace(r, cx)
+            if cx.kind != "error":
+                d.files["trace.itf.json"] = itf_text(r, cx)
+            for name in ("trace", "tree"):
+                jobs.append((d.files[f"{name}.dot"], _setter(d.svgs, name)))
+        if not r.errors:
+            page.graph_dot, page.graph_note = graph_source(r, GRAPH_LIMIT)
+            if page.graph_dot is not None:
+                jobs.append((page.graph_dot, _set_graph(page)))
+    report = Report(directory, pages, not pictures, 0, 0.0)
+    if pictures:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(lambda job: _render_svg(job[0]), jobs))
+        for (_, put), (svg, error) in zip(jobs, done, strict=True):
+            if svg is not None:
+                put(svg)
+            elif error not in report.render_errors:
+                report.render_errors.append(error)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _setter(target: dict[str, str], key: str) -> Callable[[str], None]:
+    def put(svg: str) -> None:
+        target[key] = svg
+
+    return put
+
+
+def _set_graph(page: Page) -> Callable[[str], None]:
+    def put(svg: str) -> None:
+        page.graph_svg = svg
+
+    return put
+
+
+def _render_svg(source: str) -> tuple[str | None, str]:
+    try:
+        return render(source, "svg").decode("utf-8"), ""
+    except RenderError as err:
+        return None, str(err)
+
+
+def write(report: Report) -> int:
+    """Write the report's files (atomically, index.html last); return how
+    many were written."""
+    from checker.render.html import index_html
+
+    root = report.directory
+    written = 0
+    for page in report.pages:
+        mine: set[Path] = set()
+        if page.graph_dot is not None:
+            mine |= _put(root / page.folder / "graph.dot", page.graph_dot)
+            if page.graph_svg is not None:
+                mine |= _put(root / page.folder / "graph.svg", page.graph_svg)
+        for d in page.drawn:
+            for name, text in d.files.items():
+                mine |= _put(root / d.folder / name, text)
+            for name, svg in d.svgs.items():
+                mine |= _put(root / d.folder / f"{name}.svg", svg)
+        written += len(mine)
+        _remove_stale(root / page.folder, mine)
+    index = index_html(report)
+    write_atomic(root / "index.html", index)
+    return written + 1
+
+
+def _put(path: Path, data: str) -> set[Path]:
+    write_atomic(path, data)
+    return {path}
+
+
+def _remove_stale(folder: Path, keep: set[Path]) -> None:
+    """Files an earlier report left in this scenario's folder (a property
+    that no longer fails, a graph that grew too big)."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path not in keep and path.name.endswith(OUR_SUFFIXES):
+            path.unlink()
+    for sub in sorted(folder.iterdir()):
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+
+
+def scenario_dirs(directory: Path) -> list[Path]:
+    """.proc files directly under `directory`: a report must not go there."""
+    return sorted(directory.glob("*.proc")) if directory.is_dir() else []
