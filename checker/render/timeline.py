@@ -20,7 +20,7 @@ import graphviz
 from checker.kernel import events as E
 from checker.kernel.clone_flags import names as clone_flag_names
 from checker.kernel.state import State, get, image_name
-from checker.lang.constants import SIGCHLD, SIGNAL_NAMES
+from checker.lang.constants import ERRNO_NAMES, SIGCHLD, SIGNAL_NAMES
 from checker.render.text import status_text, step_line, step_text
 from checker.results import Trace
 
@@ -141,7 +141,7 @@ def timeline(
         Action(
             step.number,
             step.pid,
-            short(step_text(step)),
+            _box_text(step.events, step_text(step)),
             step_line(step),
             violating and step.number == n,
         )
@@ -162,6 +162,15 @@ def timeline(
         actions,
         tuple(arrows),
     )
+
+
+def _box_text(events: tuple[E.Event, ...], text: str) -> str:
+    """The statement, shortened; a call that failed says with what errno."""
+    for ev in events:
+        if isinstance(ev, (E.Failed, E.ExecFailed, E.ForkFailed)):
+            suffix = f" → {ERRNO_NAMES.get(ev.errno, ev.errno)}"
+            return short(text, LABEL_WIDTH - len(suffix)) + suffix
+    return short(text)
 
 
 def _arrows(
