@@ -20,6 +20,7 @@ DEFAULT_REPORT_DIR = "reports"
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="forkcheck: a model checker for Linux process programs (.proc scenarios).",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -291,6 +292,10 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("forkcheck: interrupted\n")
         sys.exit(130)
+    except Exception as err:  # a bug in forkcheck: say so, with what to report
+        traceback.print_exc(file=sys.stderr)
+        sys.stderr.write(f"forkcheck: internal error: {err!r} (please report it with the command)\n")
+        sys.exit(EXIT_INTERNAL)
 
 
 # ------------------------------------------------------------------ pictures and traces

@@ -90,6 +90,15 @@ class ThreadEnded(NamedTuple):
     status: int
 
 
+class ParentNotified(NamedTuple):
+    """do_notify_parent sent the exit signal `sig` of `child` to `parent`
+    (for pictures: a text trace shows the signal only where signals matter)."""
+
+    child: int
+    parent: int
+    sig: int
+
+
 class Reparented(NamedTuple):
     children: tuple[int, ...]
     reaper: int
@@ -212,6 +221,7 @@ Event = (
     | ForkFailed
     | Exited
     | ThreadEnded
+    | ParentNotified
     | Reparented
     | Woke
     | Released

@@ -282,6 +282,8 @@ def do_notify_parent(
         # in a scenario without signals, the SIGCHLD every exit sends is
         # dropped (SIG_DFL): not worth a line in every trace
         send_signal(tx, sig, parent.pid, True, ev if ctx.signals else None, sender=child.pid)
+        if ev is not None:
+            ev.append(E.ParentNotified(child.pid, parent.pid, sig))
     parent = tx.get(child.ppid)
     assert parent is not None
     wake_up_parent(tx, child, parent, ctx, ev)

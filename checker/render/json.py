@@ -10,7 +10,7 @@ from checker.errors import Diagnostic
 from checker.kernel.signals import members
 from checker.kernel.state import State, image_name, ppid_of
 from checker.kernel.wait import Status
-from checker.render.text import describe, step_line, step_text
+from checker.render.text import describe, shown, step_line, step_text
 from checker.results import TRACED_EXPECTATIONS, UNSET, FileResult, Trace, most_severe
 
 
@@ -56,7 +56,7 @@ def trace_json(trace: Trace, programs: tuple[str, ...]) -> dict[str, Any]:
                 "program": st.program,
                 "statement": step_text(st),
                 "line": st.instr.pos.line if st.instr is not None else None,
-                "events": [describe(e) for e in st.events],
+                "events": [describe(e) for e in st.events if shown(e)],
                 "text": step_line(st),
                 "tasks": tasks_json(st.after, programs) if st.after is not None else None,
                 "fails": st.failure.message if st.failure is not None else None,

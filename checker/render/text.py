@@ -161,6 +161,12 @@ def _flags(flags: int) -> str:
     return "|".join(n for n in _SA_NAMES if flags & SIGACTION[n])
 
 
+def shown(ev: E.Event) -> bool:
+    """Whether a text trace mentions the event (ParentNotified is for
+    pictures: the text says `SIGCHLD to pid 2` only where signals matter)."""
+    return not isinstance(ev, E.ParentNotified)
+
+
 def describe(ev: E.Event) -> str:
     if isinstance(ev, E.Chose):
         return f"branch {ev.branch} of the choose at line {ev.line}"
@@ -290,7 +296,7 @@ def step_text(step: TraceStep | Step) -> str:
 def step_line(step: TraceStep) -> str:
     events = sorted(step.events, key=lambda e: _ORDER.get(type(e), 1))
     text = step_text(step)
-    said = "; ".join(describe(e).removeprefix(text + ": ") for e in events)
+    said = "; ".join(describe(e).removeprefix(text + ": ") for e in events if shown(e))
     return f"pid {step.pid} ({step.program}): {text}" + (f" -> {said}" if said else "")
 
 

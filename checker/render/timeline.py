@@ -19,6 +19,7 @@ import graphviz
 
 from checker.kernel import events as E
 from checker.kernel.clone_flags import names as clone_flag_names
+from checker.kernel.fork import THREAD_FLAGS, VFORK_FLAGS
 from checker.kernel.state import State, get, image_name
 from checker.lang.constants import ERRNO_NAMES, SIGCHLD, SIGNAL_NAMES
 from checker.render.text import status_text, step_line, step_text
@@ -149,7 +150,7 @@ def timeline(
     )
     arrows: list[Arrow] = []
     for step in trace.steps:
-        arrows += _arrows(step.number, step.pid, step.events, step.before, states[step.number])
+        arrows += _arrows(step.number, step.pid, step.events)
     subtitle = trace.message
     return Timeline(
         title,
@@ -173,9 +174,7 @@ def _box_text(events: tuple[E.Event, ...], text: str) -> str:
     return short(text)
 
 
-def _arrows(
-    column: int, pid: int, events: tuple[E.Event, ...], before: State, after: State
-) -> list[Arrow]:
+def _arrows(column: int, pid: int, events: tuple[E.Event, ...]) -> list[Arrow]:
     """The arrows between lanes that one step draws."""
     out: list[Arrow] = []
     said = {(ev.sender, ev.pid) for ev in events if isinstance(ev, E.SignalSent) and ev.sender}
@@ -184,18 +183,14 @@ def _arrows(
             out.append(Arrow(column, pid, ev.child, "fork", "spawn"))
         elif isinstance(ev, E.Cloned):
             out.append(Arrow(column, pid, ev.child, _clone_label(ev), "spawn"))
-        elif isinstance(ev, E.Exited):
+        elif isinstance(ev, E.ParentNotified):
             # exit_notify -> do_notify_parent: the exit signal to the parent
-            # (a scenario without signals records no SignalSent for it)
-            t = get(before.tasks, ev.pid)
-            gone = get(after.tasks, ev.pid)
-            parent = (gone or t).ppid if (gone or t) is not None else 0  # type: ignore[union-attr]
-            sig = t.exit_signal if t is not None else SIGCHLD
-            if parent and (ev.pid, parent) not in said and 0 < sig <= 64:
-                out.append(Arrow(column, ev.pid, parent, sig_short(sig), "exit"))
+            # (drawn from the SignalSent, with what became of it, when there is one)
+            if (ev.child, ev.parent) not in said:
+                out.append(Arrow(column, ev.child, ev.parent, sig_short(ev.sig), "exit"))
         elif isinstance(ev, E.SignalSent):
             src = ev.sender or pid
-            kind = "exit" if ev.sender and ev.sender != pid else "signal"
+            kind = "exit" if ev.sender else "signal"
             label = sig_short(ev.sig)
             if not ev.result.startswith("pending") and ev.result not in ("delivered", "sent"):
                 label += f" ({ev.result.split(':')[0]})"
@@ -217,6 +212,12 @@ def _arrows(
 
 
 def _clone_label(ev: E.Cloned) -> str:
+    """`vfork`, `thread` for what those calls pass (kernel/fork.c vfork,
+    glibc's pthread_create), else the flags: `child: VM|PARENT|CHLD`."""
+    if ev.flags == VFORK_FLAGS and ev.exit_signal == SIGCHLD:
+        return "vfork"
+    if ev.flags == THREAD_FLAGS:
+        return "thread"
     flags = [n.removeprefix("CLONE_") for n in clone_flag_names(ev.flags)]
     if ev.exit_signal:
         flags.append(sig_short(ev.exit_signal))
