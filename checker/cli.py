@@ -201,7 +201,13 @@ def _refuse_scenario_folder(directory: Path) -> None:
     from checker.report import scenario_dirs
 
     if directory.exists() and not directory.is_dir():
-        _usage(f"--report {directory}: not a directory")
+        hint = (
+            f"; did you mean `--report {DEFAULT_REPORT_DIR} {directory}`? "
+            "(--report takes the next argument as its folder)"
+            if directory.suffix == ".proc"
+            else ""
+        )
+        _usage(f"--report {directory}: not a directory{hint}")
     if scenario_dirs(directory):
         _usage(
             f"--report {directory}: that folder holds scenarios (.proc files); "
@@ -294,7 +300,9 @@ def main() -> None:
         sys.exit(130)
     except Exception as err:  # a bug in forkcheck: say so, with what to report
         traceback.print_exc(file=sys.stderr)
-        sys.stderr.write(f"forkcheck: internal error: {err!r} (please report it with the command)\n")
+        sys.stderr.write(
+            f"forkcheck: internal error: {err!r} (please report it with the command)\n"
+        )
         sys.exit(EXIT_INTERNAL)
 
 

@@ -77,6 +77,15 @@ def _states(doc: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
             f"{where}: an ITF trace, but not one forkcheck wrote "
             "(#meta.forkcheck.property is missing)"
         )
+    failing = fc.get("failing_step")
+    if failing is not None and not (
+        isinstance(failing, dict)
+        and isinstance(failing.get("pid"), int)
+        and isinstance(failing.get("action"), str)
+    ):
+        raise ReplayError(
+            f"{where}: #meta.forkcheck.failing_step is not a record of `pid` and `action`"
+        )
     for k, st in enumerate(doc["states"]):
         if not isinstance(st, dict) or "tasks" not in st or "action" not in st:
             raise ReplayError(f"{where}: state {k} has no `tasks` or no `action`")
@@ -85,30 +94,36 @@ def _states(doc: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
 
 def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replayed:
     saved, fc = _states(doc, where)
+    try:
+        return _replay(scenario, saved, fc)
+    except ModelError as err:
+        # a mistake in the scenario that replaying runs into (as check would)
+        raise ReplayError(f"{scenario.path}: error: {err.message}") from None
+
+
+def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, Any]) -> Replayed:
     prop: str = fc["property"]
     kind = fc.get("kind", "property")
     failing = fc.get("failing_step")
     total = len(saved) - 1 + (1 if failing else 0)
-    try:
-        kernel = Kernel(scenario)
-        suite = PropertySuite.build(scenario)
-    except ModelError as err:
-        raise ReplayError(err.message) from None
+    kernel = Kernel(scenario)
+    suite = PropertySuite.build(scenario)
 
     def seen(s: State, action: str) -> dict[str, Any]:
         return comparable(state_vars(s, scenario, action))
 
     start = kernel.initial()
-    if seen(start, INITIAL_ACTION) != comparable(saved[0]):
-        return Replayed(
-            False, 0, total, "the initial state differs: the scenario starts other programs"
-        )
+    first = seen(start, INITIAL_ACTION)
+    if first != comparable(saved[0]):
+        diff = first_difference(comparable(saved[0]), first)
+        return Replayed(False, 0, total, f"the initial state differs: {diff}")
     # the states the trace may be in, each with one state it came from
     current: dict[State, State | None] = {start: None}
     for k, want in enumerate(saved[1:], start=1):
         target = comparable(want)
         nxt: dict[State, State | None] = {}
         possible: list[str] = []
+        closest: dict[str, Any] | None = None
         for s in current:
             for step in kernel.steps(s):
                 action = action_text(step.pid, step.program, step_text(step))
@@ -116,20 +131,27 @@ def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replaye
                     continue
                 if action not in possible:
                     possible.append(action)
-                if step.target not in nxt and seen(step.target, action) == target:
-                    nxt[step.target] = s
+                got = seen(step.target, action)
+                if got == target:
+                    nxt.setdefault(step.target, s)
+                elif closest is None and action == want.get("action"):
+                    closest = got
         if not nxt:
-            return Replayed(False, k - 1, total, _diverged(k, want, possible))
+            return Replayed(False, k - 1, total, _diverged(k, want, possible, closest))
         current = nxt
     steps = len(saved) - 1
     if failing:
         steps += 1
+        possible = []
         for s in current:
             for step in kernel.steps(s):
+                action = action_text(step.pid, step.program, step_text(step))
+                if action not in possible:
+                    possible.append(action)
                 if (
                     type(step.target) is Failure
                     and step.target.property == prop
-                    and step.pid == failing.get("pid")
+                    and action == failing["action"]
                 ):
                     return Replayed(
                         True,
@@ -138,11 +160,14 @@ def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replaye
                         f"replays ({steps} steps) and its last step still fails: "
                         f"{step.target.message}",
                     )
+        if failing["action"] not in possible:
+            return Replayed(False, steps - 1, total, _diverged(steps, failing, possible, None))
         return Replayed(
             False,
             steps - 1,
             total,
-            f"replays up to the last step, but `{failing.get('action')}` no longer fails there",
+            f"replays up to its last step, step {steps}, but `{failing['action']}` "
+            f"no longer fails there",
         )
     for s, before in current.items():
         message = _fails(kernel, suite, scenario, prop, kind, s, before)
@@ -158,10 +183,54 @@ def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replaye
     )
 
 
-def _diverged(k: int, want: dict[str, Any], possible: list[str]) -> str:
+def first_difference(saved: Any, now: Any, where: str = "") -> str:
+    """The first place two ITF values differ, in words:
+    `tasks[2].vars.x: the trace has 0, the scenario 1`."""
+    leaf = isinstance(saved, dict) and "#bigint" in saved
+    if isinstance(saved, dict) and isinstance(now, dict) and not leaf:
+        if "#map" in saved and "#map" in now:
+            a = {json.dumps(k, sort_keys=True): v for k, v in saved["#map"]}
+            b = {json.dumps(k, sort_keys=True): v for k, v in now["#map"]}
+            # an entry only one side has (a task) first: it explains the rest
+            for key in sorted(a.keys() ^ b.keys()):
+                side = "the scenario has it, the trace does not"
+                if key in a:
+                    side = "the trace has it, the scenario does not"
+                return f"{where}[{_show(json.loads(key))}]: {side}"
+            for key in sorted(a.keys()):
+                if a[key] != b[key]:
+                    return first_difference(a[key], b[key], f"{where}[{_show(json.loads(key))}]")
+        # the tasks first: what differs there says more than the pid cursor
+        for key in sorted(saved.keys() | now.keys(), key=lambda k: (k != "tasks", k)):
+            if saved.get(key) != now.get(key):
+                path = f"{where}.{key}" if where else key
+                if key in saved and key in now:
+                    return first_difference(saved[key], now[key], path)
+                side = "the trace" if key in saved else "the scenario"
+                return f"{path}: only in {side}"
+    return f"{where}: the trace has {_show(saved)}, the scenario {_show(now)}"
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, dict) and "#bigint" in v:
+        return str(v["#bigint"])
+    if isinstance(v, dict) and "#set" in v:
+        return "{" + ", ".join(_show(x) for x in v["#set"]) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    if isinstance(v, str):
+        return v
+    return json.dumps(v)
+
+
+def _diverged(
+    k: int, want: dict[str, Any], possible: list[str], closest: dict[str, Any] | None
+) -> str:
     action = want.get("action", "?")
     if action in possible:
         what = f"step {k}, `{action}`, is still possible but gives another state"
+        if closest is not None:
+            what += f" ({first_difference(comparable(want), closest)})"
     else:
         what = f"step {k}, `{action}`, is not possible any more"
     listed = possible[:ALTERNATIVES]

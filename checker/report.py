@@ -7,16 +7,17 @@ Layout (DIR defaults to reports/):
     DIR/<scenario>/<property>/trace.dot, trace.svg, tree.dot, tree.svg,
                               trace.itf.json, trace.txt
 
-Every file is written atomically (checker/files.py), index.html last, and
-the files of an earlier run that this run did not write again are removed
-from the scenario folders it wrote, so the report is never a mix of two runs
-that contradict each other. Without Graphviz's `dot`, the .dot files are
+Every file is written atomically (checker/files.py), index.html last; the
+files of an earlier run that this run did not write again are removed from
+the scenario folders it wrote after that, so every link of whichever index
+is in place holds, even when the run is interrupted. Without Graphviz's `dot`, the .dot files are
 still written and the index says how to get the pictures.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -138,14 +139,19 @@ def graph_subtitle(ex: Exploration) -> str:
 
 
 def _folder_names(results: list[FileResult]) -> list[str]:
-    """A folder per scenario: its file name without .proc, made unique."""
-    used: dict[str, int] = {}
+    """A folder per scenario: its file name without .proc, in characters
+    that need no quoting in a link, made unique (`name-2`, `name-3`...)."""
+    used: set[str] = set()
     out = []
     for r in results:
-        stem = Path(r.path).name.removesuffix(".proc") or "scenario"
-        n = used.get(stem, 0) + 1
-        used[stem] = n
-        out.append(stem if n == 1 else f"{stem}-{n}")
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(r.path).name.removesuffix(".proc"))
+        stem = stem.lstrip(".") or "scenario"
+        name, n = stem, 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}"
+        used.add(name)
+        out.append(name)
     return out
 
 
@@ -214,6 +220,7 @@ def write(report: Report) -> int:
 
     root = report.directory
     written = 0
+    stale: list[tuple[Path, set[Path]]] = []
     for page in report.pages:
         mine: set[Path] = set()
         if page.graph_dot is not None:
@@ -226,9 +233,12 @@ def write(report: Report) -> int:
             for name, svg in d.svgs.items():
                 mine |= _put(root / d.folder / f"{name}.svg", svg)
         written += len(mine)
-        _remove_stale(root / page.folder, mine)
+        stale.append((root / page.folder, mine))
     index = index_html(report)
     write_atomic(root / "index.html", index)
+    # only now: until the new index is in place, the old one may link to them
+    for folder, mine in stale:
+        _remove_stale(folder, mine)
     return written + 1
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from html import escape
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from checker import __version__
 from checker.errors import format_diagnostics
@@ -45,6 +46,11 @@ def inline_svg(svg: str, prefix: str) -> str:
     return _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', body)
 
 
+def _href(*parts: str) -> str:
+    """A relative link to a report file, quoted for a URL and for HTML."""
+    return escape("/".join(quote(p) for p in parts))
+
+
 def _cls(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text)
 
@@ -78,7 +84,7 @@ def index_html(report: Report) -> str:
         r = p.result
         met = sum(1 for e in r.expectations if e.status == MET)
         out.append(
-            f"<tr><td><a href='#{escape(p.folder)}'>{escape(r.path)}</a></td>"
+            f"<tr><td><a href='#{_href(p.folder)}'>{escape(r.path)}</a></td>"
             f"<td class='v-{_cls(r.verdict)}'>{escape(r.verdict)}</td>"
             f"<td>{r.states:,}</td><td>{r.transitions:,}</td><td>{r.depth}</td>"
             f"<td>{r.seconds:.2f}</td><td>{met} of {len(r.expectations)}</td>"
@@ -94,7 +100,7 @@ def index_html(report: Report) -> str:
 def _page(p: Page) -> list[str]:
     r = p.result
     out = [
-        f"<section id='{escape(p.folder)}'>",
+        f"<section id='{escape(p.folder)}'>",  # folder names need no quoting (report.py)
         f"<h2>{escape(r.path)} <span class='v-{_cls(r.verdict)}'>{escape(r.verdict)}</span></h2>",
     ]
     if r.title:
@@ -121,9 +127,9 @@ def _page(p: Page) -> list[str]:
     for d in p.drawn:
         out += _drawn(d)
     if p.graph_svg is not None:
-        out.append(f"<p><a href='{escape(p.folder)}/graph.svg'>state graph</a> (SVG)</p>")
+        out.append(f"<p><a href='{_href(p.folder, 'graph.svg')}'>state graph</a> (SVG)</p>")
     elif p.graph_dot is not None:
-        out.append(f"<p><a href='{escape(p.folder)}/graph.dot'>state graph</a> (dot)</p>")
+        out.append(f"<p><a href='{_href(p.folder, 'graph.dot')}'>state graph</a> (dot)</p>")
     elif p.graph_note:
         out.append(f"<p class='note'>{escape(p.graph_note)}</p>")
     out.append("</section>")
@@ -154,7 +160,7 @@ def _drawn(d: Drawn) -> list[str]:
         if svg is not None:
             prefix = _cls(f"{d.folder}-{name}")
             out.append(f"<div class='picture {name}'>{inline_svg(svg, prefix)}</div>")
-    links = [f"<a href='{escape(d.folder)}/{escape(f)}'>{escape(f)}</a>" for f in sorted(d.files)]
+    links = [f"<a href='{_href(d.folder, f)}'>{escape(f)}</a>" for f in sorted(d.files)]
     out.append(f"<p class='note'>files: {' · '.join(links)}</p>")
     text = d.files.get("trace.txt", "")
     out.append(f"<details open><summary>text trace</summary><pre>{escape(text)}</pre></details>")

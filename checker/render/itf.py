@@ -16,6 +16,7 @@ Integers are written `{"#bigint": "N"}`, as Quint writes them. The trace's
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from checker import __version__
@@ -144,9 +145,10 @@ def trace_itf(
 
 
 def comparable(state: dict[str, Any]) -> dict[str, Any]:
-    """An ITF state without its #meta and without what depends only on the
-    scenario's layout (line numbers), for replay to compare."""
-    out = {k: v for k, v in state.items() if k != "#meta"}
+    """An ITF state for replay to compare: without its #meta and what
+    depends only on the scenario's layout (line numbers), its sets and maps
+    in one order (ITF's are unordered: another tool may reorder them)."""
+    out = {k: _canonical(v) for k, v in state.items() if k != "#meta"}
     tasks = out.get("tasks")
     if isinstance(tasks, dict) and isinstance(tasks.get("#map"), list):
         entries = []
@@ -156,3 +158,21 @@ def comparable(state: dict[str, Any]) -> dict[str, Any]:
             entries.append(entry)
         out["tasks"] = {"#map": entries}
     return out
+
+
+def _canonical(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_canonical(x) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if isinstance(v.get("#set"), list):
+        items = [_canonical(x) for x in v["#set"]]
+        return {"#set": sorted(items, key=_key)}
+    if isinstance(v.get("#map"), list):
+        pairs = [_canonical(x) for x in v["#map"]]
+        return {"#map": sorted(pairs, key=_key)}
+    return {k: _canonical(x) for k, x in v.items()}
+
+
+def _key(v: Any) -> str:
+    return json.dumps(v, sort_keys=True)

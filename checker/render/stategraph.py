@@ -14,7 +14,7 @@ from checker.kernel.model import Kernel
 from checker.kernel.state import DEFAULT_INIT, State, image_name
 from checker.lang import ir
 from checker.render.text import show_value, step_text
-from checker.render.timeline import FONT, VIOLATION, short, title_label
+from checker.render.timeline import FONT, VIOLATION, plain, short, title_label
 from checker.render.tree import FILLS
 
 PATH_COLOUR = VIOLATION
@@ -87,7 +87,7 @@ def state_graph_dot(
         labels: dict[State, str] = {}
         for step in kernel.steps(s):
             if type(step.target) is State:
-                labels.setdefault(step.target, f"{step.pid}: {short(step_text(step), 24)}")
+                labels.setdefault(step.target, plain(f"{step.pid}: {short(step_text(step), 24)}"))
         for j in succ:
             attrs = {"label": labels.get(states[j], "")}
             if (i, j) in on_path:
@@ -100,12 +100,16 @@ def state_graph_dot(
         who = next((t for t in states[v.state].tasks if t.pid == v.failure.pid), None)
         label = f"{v.failure.pid} ({image_name(who, programs)})" if who else str(v.failure.pid)
         g.node(
-            f"fail_{name}", f"✗ {name}", fillcolor=VIOLATION, fontcolor="#ffffff", color=VIOLATION
+            f"fail_{name}",
+            plain(f"✗ {name}"),
+            fillcolor=VIOLATION,
+            fontcolor="#ffffff",
+            color=VIOLATION,
         )
         g.edge(
             f"s{v.state}",
             f"fail_{name}",
-            label=f"{label}: {short(v.message, 24)}",
+            label=plain(f"{label}: {short(v.message, 24)}"),
             color=PATH_COLOUR,
             fontcolor=PATH_COLOUR,
             penwidth="2.2",

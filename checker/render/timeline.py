@@ -92,6 +92,18 @@ class Timeline:
     arrows: tuple[Arrow, ...]
 
 
+def plain(text: str) -> str:
+    """Text for a dot label, shown as written (dot reads `\\n`, `\\N`...
+    in a label as escapes; a statement or a message may hold a backslash)."""
+    return graphviz.escape(text)  # a str that the package quotes as text, never as HTML
+
+
+def tip(text: str) -> str:
+    """Text for a tooltip: dot expands escapes there even when escaped, so a
+    backslash is shown as the look-alike U+29F5."""
+    return text.replace("\\", "\u29f5")
+
+
 def short(text: str, width: int = LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -285,18 +297,18 @@ def timeline_dot(tl: Timeline) -> str:
                 if k in (0, columns - 1):
                     # the lane's name at both ends: a long picture scrolls
                     label = tl.labels[lane] if k == 0 else tl.ends[lane]
-                    col.node(name, label, shape="plaintext", fontsize="11")
+                    col.node(name, plain(label), shape="plaintext", fontsize="11")
                 elif action is not None and action.pid == pid:
                     fill = VIOLATION if action.violating else "#ffffff"
                     col.node(
                         name,
-                        action.text,
+                        plain(action.text),
                         shape="box",
                         style="rounded,filled",
                         fillcolor=fill,
                         fontcolor="#ffffff" if action.violating else "#000000",
                         color=VIOLATION if action.violating else "#000000",
-                        tooltip=action.tooltip,
+                        tooltip=tip(action.tooltip),
                         margin="0.05,0.02",
                         height="0.25",
                     )
@@ -325,7 +337,7 @@ def timeline_dot(tl: Timeline) -> str:
             if exec_to and (action is None or action.pid != pid):
                 # a thread's exec took over this pid (de_thread): say what
                 # the lane runs now (the exec'ing task's own box says it)
-                attrs["label"] = f"exec {exec_to}"
+                attrs["label"] = plain(f"exec {exec_to}")
                 attrs["fontcolor"] = "#000000"
             g.edge(_node(k, pid), _node(k + 1, pid), **attrs)
     for row in "hf":  # the step numbers above and below, kept in line
@@ -337,7 +349,7 @@ def timeline_dot(tl: Timeline) -> str:
         g.edge(
             _node(a.column, a.src),
             _node(a.column, a.dst),
-            xlabel=a.label,
+            xlabel=plain(a.label),
             color=colour,
             fontcolor=colour,
             style=style,

@@ -8,7 +8,7 @@ from html import escape
 import graphviz
 
 from checker.kernel.state import State, get, image_name
-from checker.render.timeline import FONT, STATES, VIOLATION, title_label
+from checker.render.timeline import FONT, STATES, VIOLATION, tip, title_label
 from checker.results import Trace
 
 # lighter fills for the state colours of the timeline, so the text reads
@@ -27,7 +27,9 @@ def state_at(trace: Trace, step: int | None) -> State:
     if step is None:
         return trace.final_state()
     if not 0 <= step <= len(trace.steps):
-        raise ValueError(f"step {step} is not in the trace (it has steps 1 to {len(trace.steps)})")
+        n = len(trace.steps)
+        has = f"steps 1 to {n}" if n else "no steps: only --step 0, its initial state"
+        raise ValueError(f"step {step} is not in the trace (it has {has})")
     if step == 0:
         return trace.initial
     st = trace.steps[step - 1]
@@ -95,5 +97,5 @@ def _task_node(
         fillcolor=FILLS[t.state],
         color=border,
         penwidth="2.5" if pid in marked else "1.2",
-        tooltip=f"pid {pid} ({image_name(t, programs)}): {what}",
+        tooltip=tip(f"pid {pid} ({image_name(t, programs)}): {what}"),
     )
