@@ -14,7 +14,15 @@ import typer
 from checker import __version__
 from checker.errors import Diagnostic
 from checker.lang.ast import NOWHERE
-from checker.results import EXIT_ERROR, EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, FileResult, most_severe
+from checker.results import (
+    EXIT_ERROR,
+    EXIT_FAIL,
+    EXIT_INCOMPLETE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    FileResult,
+    most_severe,
+)
 
 DEFAULT_REPORT_DIR = "reports"
 
@@ -198,7 +206,7 @@ def check(
 
 
 def _refuse_scenario_folder(directory: Path) -> None:
-    from checker.report import scenario_dirs
+    from checker.report import not_a_report, scenario_dirs
 
     if directory.exists() and not directory.is_dir():
         hint = (
@@ -208,6 +216,9 @@ def _refuse_scenario_folder(directory: Path) -> None:
             else ""
         )
         _usage(f"--report {directory}: not a directory{hint}")
+    reason = not_a_report(directory)
+    if reason is not None:
+        _usage(f"--report {directory}: {reason}; choose another folder")
     if scenario_dirs(directory):
         _usage(
             f"--report {directory}: that folder holds scenarios (.proc files); "
@@ -232,7 +243,7 @@ def _write_report(results: list[FileResult], directory: Path, quiet: bool) -> in
         typer.echo(f"forkcheck: cannot write the report in {directory}: {err}", err=True)
         return EXIT_ERROR
     if report.dot_missing:
-        typer.echo(f"forkcheck: warning: {INSTALL_HINT}", err=True)
+        typer.echo(f"forkcheck: warning: {INSTALL_HINT}; the report has the .dot files", err=True)
     for message in report.render_errors:
         typer.echo(f"forkcheck: warning: {message}", err=True)
     if not quiet:
@@ -316,10 +327,14 @@ def _output_format(
 ) -> str:
     """--format, or what -o's name says (.svg, .png, .dot, .itf.json, .txt)."""
     if fmt is None and out is not None:
-        name = out.name
+        name = out.name.lower()
         by_suffix = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot", ".txt": "text"}
-        fmt = "itf" if name.endswith(".itf.json") or name.endswith(".json") else None
-        fmt = fmt or by_suffix.get(out.suffix)
+        fmt = "itf" if name.endswith(".json") else by_suffix.get(Path(name).suffix)
+        if fmt is None:
+            _usage(
+                f"-o {out}: cannot tell the format from the name; give --format "
+                f"({', '.join(allowed)}) or a name ending in .svg, .png, .dot, .itf.json or .txt"
+            )
     fmt = fmt or default
     if fmt not in allowed:
         _usage(f"--format {fmt}: not one of {', '.join(allowed)}")
@@ -388,6 +403,13 @@ def _chosen(result: FileResult, prop: str | None) -> Any:
             )
             raise typer.Exit(EXIT_FAIL)
         return match[0]
+    if not found and not result.complete:
+        typer.echo(
+            f"{result.path}: no counterexample found before the search stopped "
+            f"(stopped by {result.stop} after {result.states:,} states): nothing is decided",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INCOMPLETE)
     if not found:
         typer.echo(
             f"{result.path}: no counterexample: no property fails and every expectation "
@@ -489,7 +511,9 @@ def tree(
     if out_fmt == "text":
         n = len(cx.trace.steps) if step is None else step
         head = f"{result.path}: {cx.heading}; the tasks after step {n} of {len(cx.trace.steps)}:"
-        data: str | bytes = "\n".join([head, *("  " + row for row in ps_rows(s, result.programs))])
+        threads = any(t.pid != t.tgid for t in s.tasks)
+        rows = ps_rows(s, result.programs, threads=threads)
+        data: str | bytes = "\n".join([head, *("  " + row for row in rows)])
     else:
         data = _picture(tree_source(result, cx, step), out_fmt)
     _emit(data, output)

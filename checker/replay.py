@@ -95,10 +95,14 @@ def _states(doc: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
 def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replayed:
     saved, fc = _states(doc, where)
     try:
-        return _replay(scenario, saved, fc)
+        done = _replay(scenario, saved, fc)
     except ModelError as err:
         # a mistake in the scenario that replaying runs into (as check would)
         raise ReplayError(f"{scenario.path}: error: {err.message}") from None
+    source = doc.get("#meta", {}).get("source")
+    if not done.ok and isinstance(source, str) and Path(source).name != Path(scenario.path).name:
+        done.message += f" (the trace was written for {source})"
+    return done
 
 
 def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, Any]) -> Replayed:
@@ -108,6 +112,21 @@ def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, 
     total = len(saved) - 1 + (1 if failing else 0)
     kernel = Kernel(scenario)
     suite = PropertySuite.build(scenario)
+    known = list(suite.names) + [e.text for e in scenario.expects]
+    if kind == "outcomes":
+        # `expect outcomes X in {...}` is the same expectation with other values
+        known += [_outcomes_of(e.text) for e in scenario.expects if e.kind == kind]
+        prop_key = _outcomes_of(prop)
+    else:
+        prop_key = prop
+    if prop_key not in known:
+        return Replayed(
+            False,
+            0,
+            total,
+            f"the scenario has no property or expectation `{prop}` any more "
+            f"(it checks: {', '.join(suite.names) or 'nothing'})",
+        )
 
     def seen(s: State, action: str) -> dict[str, Any]:
         return comparable(state_vars(s, scenario, action))
@@ -274,6 +293,11 @@ def _fails(
     return None
 
 
+def _outcomes_of(text: str) -> str:
+    """`expect outcomes X in {1, 2}` without its values: `expect outcomes X`."""
+    return text.rsplit(" in {", 1)[0]
+
+
 def _expectation_fails(
     kernel: Kernel, scenario: ir.ScenarioIR, text: str, kind: str, s: State
 ) -> str | None:
@@ -281,7 +305,7 @@ def _expectation_fails(
     if kernel.successors(s):
         return None
     for exp in scenario.expects:
-        if exp.text != text or exp.kind != kind:
+        if exp.kind != kind or (exp.text != text and _outcomes_of(exp.text) != _outcomes_of(text)):
             continue
         try:
             values = tuple(compile_property(e)(s) for e in exp.exprs)

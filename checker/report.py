@@ -37,7 +37,6 @@ from checker.render.tree import state_at, tree_dot
 from checker.results import Counterexample, FileResult, counterexamples
 
 GRAPH_LIMIT = 150  # states; a larger graph is left to `forkcheck graph --max-nodes`
-OUR_SUFFIXES = (".dot", ".svg", ".png", ".itf.json", ".txt")
 
 
 @dataclass
@@ -76,7 +75,10 @@ class Report:
 
 
 def timeline_source(r: FileResult, cx: Counterexample) -> str:
-    return timeline_dot(timeline(cx.trace, r.programs, f"{r.path}: {cx.heading}", violating=True))
+    # an unmet `expect never/always/outcomes` is about the terminal state the
+    # trace reaches, not about its last step: no step is painted as violating
+    violating = cx.kind in ("property", "error")
+    return timeline_dot(timeline(cx.trace, r.programs, f"{r.path}: {cx.heading}", violating))
 
 
 def tree_source(r: FileResult, cx: Counterexample, step: int | None = None) -> str:
@@ -120,16 +122,25 @@ def graph_source(r: FileResult, max_nodes: int) -> tuple[str | None, str]:
         )
     kernel = Kernel(r.scenario)
     suite = PropertySuite.build(r.scenario)
-    s = r.scenario.settings
-    ex = explore(kernel, suite, s.max_states, s.max_depth, keep_graph=True)
+    # one state more than we draw: past that, it is too big (whatever the
+    # bounds the check ran with, this exploration stays this small)
+    limit = max_nodes + 1
+    if r.scenario.settings.max_states:
+        limit = min(limit, r.scenario.settings.max_states)
+    ex = explore(kernel, suite, limit, r.scenario.settings.max_depth, keep_graph=True)
+    if len(ex.states) > max_nodes:
+        return None, f"the state graph has more than {max_nodes} states"
     title = f"{r.path}: state graph"
-    return state_graph_dot(ex, kernel, r.scenario, title, graph_subtitle(ex)), ""
+    return state_graph_dot(ex, kernel, suite, title, graph_subtitle(ex)), ""
 
 
 def graph_subtitle(ex: Exploration) -> str:
     text = f"{len(ex.states):,} states, {ex.transitions:,} transitions"
     if ex.violations:
-        text += "; red: where " + ", ".join(sorted(ex.violations)) + " fails, and the path there"
+        text += (
+            "; red: the states where " + ", ".join(sorted(ex.violations)) + " fails"
+            "; bold red: the shortest path to the first one found"
+        )
     if not ex.complete:
         text += f"; incomplete: stopped by {ex.stop}"
     return text
@@ -213,51 +224,77 @@ def _render_svg(source: str) -> tuple[str | None, str]:
         return None, str(err)
 
 
+MANIFEST = ".forkcheck-report.json"  # what the last report wrote here, for the next one
+
+
+def written_before(directory: Path) -> set[str] | None:
+    """The files (relative paths) the last report in `directory` wrote, or
+    None when no forkcheck report is there."""
+    try:
+        doc = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, list):
+        return None
+    return {f for f in files if isinstance(f, str)}
+
+
+def not_a_report(directory: Path) -> str | None:
+    """Why a report must not be written in `directory` (its index.html is
+    somebody else's), or None."""
+    if (directory / "index.html").exists() and written_before(directory) is None:
+        return f"{directory / 'index.html'} exists and is not a forkcheck report"
+    return None
+
+
 def write(report: Report) -> int:
-    """Write the report's files (atomically, index.html last); return how
-    many were written."""
+    """Write the report's files (atomically, index.html and the list of
+    what was written last); return how many were written. Files the last
+    report wrote and this one did not are removed after that; nothing else
+    in the folder is touched."""
     from checker.render.html import index_html
 
     root = report.directory
-    written = 0
-    stale: list[tuple[Path, set[Path]]] = []
+    before = written_before(root) or set()
+    mine: list[str] = []
     for page in report.pages:
-        mine: set[Path] = set()
         if page.graph_dot is not None:
-            mine |= _put(root / page.folder / "graph.dot", page.graph_dot)
+            mine.append(_put(root, f"{page.folder}/graph.dot", page.graph_dot))
             if page.graph_svg is not None:
-                mine |= _put(root / page.folder / "graph.svg", page.graph_svg)
+                mine.append(_put(root, f"{page.folder}/graph.svg", page.graph_svg))
         for d in page.drawn:
             for name, text in d.files.items():
-                mine |= _put(root / d.folder / name, text)
+                mine.append(_put(root, f"{d.folder}/{name}", text))
             for name, svg in d.svgs.items():
-                mine |= _put(root / d.folder / f"{name}.svg", svg)
-        written += len(mine)
-        stale.append((root / page.folder, mine))
-    index = index_html(report)
-    write_atomic(root / "index.html", index)
+                mine.append(_put(root, f"{d.folder}/{name}.svg", svg))
+    mine.append(_put(root, "index.html", index_html(report)))
+    manifest = {"written by": "forkcheck check --report", "files": sorted(mine)}
+    write_atomic(root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     # only now: until the new index is in place, the old one may link to them
-    for folder, mine in stale:
-        _remove_stale(folder, mine)
-    return written + 1
+    _remove_stale(root, before - set(mine))
+    return len(mine)
 
 
-def _put(path: Path, data: str) -> set[Path]:
-    write_atomic(path, data)
-    return {path}
+def _put(root: Path, name: str, data: str) -> str:
+    write_atomic(root / name, data)
+    return name
 
 
-def _remove_stale(folder: Path, keep: set[Path]) -> None:
-    """Files an earlier report left in this scenario's folder (a property
-    that no longer fails, a graph that grew too big)."""
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path not in keep and path.name.endswith(OUR_SUFFIXES):
-            path.unlink()
-    for sub in sorted(folder.iterdir()):
-        if sub.is_dir() and not any(sub.iterdir()):
-            sub.rmdir()
+def _remove_stale(root: Path, stale: set[str]) -> None:
+    """Remove what an earlier report wrote that this one did not (a
+    property that no longer fails, a scenario not in this run), and the
+    folders that leaves empty."""
+    folders: set[Path] = set()
+    for name in sorted(stale):
+        path = root / name
+        if ".." in Path(name).parts or not path.is_file():
+            continue
+        path.unlink()
+        folders.update(p for p in path.parents if root in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def scenario_dirs(directory: Path) -> list[Path]:

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checker.engines.explicit import Exploration, Progress, PropertyError, explore
+from checker.engines.explicit import (
+    DEFAULT_MAX_STATES,
+    Exploration,
+    Progress,
+    PropertyError,
+    explore,
+)
 from checker.errors import Diagnostic, UserError
 from checker.kernel.model import Kernel, ModelError
 from checker.kernel.state import State
@@ -93,9 +99,7 @@ def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
         result.errors = [d for d in err.diagnostics if d.severity == "error"]
         return GraphDrawing(result)
     settings = scenario.settings
-    limit = max_nodes + 1
-    if settings.max_states:
-        limit = min(limit, settings.max_states)
+    limit = min(max_nodes + 1, settings.max_states or DEFAULT_MAX_STATES)
     try:
         kernel = Kernel(scenario)
         suite = PropertySuite.build(scenario)
@@ -106,7 +110,7 @@ def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
     if len(ex.states) > max_nodes:
         return GraphDrawing(result, too_big=True)
     title = f"{path}: state graph"
-    return GraphDrawing(result, state_graph_dot(ex, kernel, scenario, title, graph_subtitle(ex)))
+    return GraphDrawing(result, state_graph_dot(ex, kernel, suite, title, graph_subtitle(ex)))
 
 
 def check_text(

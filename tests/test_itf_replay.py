@@ -74,8 +74,13 @@ def first_itf(path: Path, out: Path, prop: str | None = None) -> Path:
 
 
 def edited(src: Path, dst: Path, old: str, new: str) -> Path:
+    """`src` with one change, written under `src`'s name in `dst`'s folder
+    (as a user edits the file the trace was written for: replay notes a
+    trace written for a file of another name)."""
     text = src.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{src}: `{old}` is not there exactly once"
+    dst = dst.parent / f"edited-{dst.stem}" / src.name
+    dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(text.replace(old, new), encoding="utf-8")
     return dst
 
@@ -475,7 +480,8 @@ def test_another_failing_statement_in_place_of_the_failing_assert_does_not_repla
 
 def test_a_scenario_that_starts_other_programs_differs_in_its_initial_state(tmp_path):
     trace = first_itf(ZOMBIE, tmp_path / "t.itf.json")
-    more = tmp_path / "z.proc"
+    (tmp_path / "more").mkdir()
+    more = tmp_path / "more" / ZOMBIE.name
     more.write_text(
         ZOMBIE.read_text(encoding="utf-8") + "\nprogram logger { exit 0 }\nstart main, logger\n",
         encoding="utf-8",
@@ -501,7 +507,10 @@ def test_a_changed_initial_value_is_not_called_other_programs(tmp_path):
     changed = edited(scenario, tmp_path / "v2.proc", "var x = 0", "var x = 1")
     done = replay_files(str(changed), str(trace))
     assert not done.ok and done.steps == 0
-    assert done.message == "the initial state differs: tasks[2].vars.x: the trace has 0, the scenario 1"
+    assert (
+        done.message
+        == "the initial state differs: tasks[2].vars.x: the trace has 0, the scenario 1"
+    )
     assert "initial state differs" in done.message
     assert "starts other programs" not in done.message
 
@@ -646,3 +655,24 @@ def test_trace_to_itf_then_replay(fmt, tmp_path):
     r = run_process("replay", ZOMBIE, out)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith(f"{out}: replays (2 steps) and zombies_reaped still fails: ")
+
+
+def test_a_trace_of_another_scenario_says_so(tmp_path):
+    trace = first_itf(ZOMBIE, tmp_path / "t.itf.json")
+    other = SCENARIOS / "06_zombie_parent_exits.proc"
+    r = run("replay", other, trace)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.rstrip().endswith(f"(the trace was written for {ZOMBIE})"), r.stdout
+
+
+def test_a_property_the_scenario_no_longer_has(tmp_path):
+    trace = first_itf(ZOMBIE, tmp_path / "t.itf.json")
+    changed = edited(
+        ZOMBIE, tmp_path / "z.proc", "expect violation zombies_reaped", "check assertions"
+    )
+    r = run("replay", changed, trace)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == (
+        f"{trace}: the scenario has no property or expectation `zombies_reaped` any more "
+        "(it checks: assertions)\n"
+    )

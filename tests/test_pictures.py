@@ -477,9 +477,12 @@ def test_clone_shows_its_flags() -> None:
 
 
 def test_an_exit_signals_the_parent() -> None:
+    """The SIGCHLD an exit sends, and what became of it: the parent's
+    action is SIG_DFL, which ignores it (said the same way in a scenario
+    with signals and in one without)."""
     arrows = timeline_of(checked(ZOMBIE)).arrows()
     assert [(s, d, c, label) for s, d, c, label, _ in arrows if c == 2] == [
-        ("3 main", "2 main", 2, "CHLD")
+        ("3 main", "2 main", 2, "CHLD (dropped)")
     ]
 
 
@@ -978,3 +981,74 @@ def test_a_message_with_a_backslash_still_renders_the_state_graph(proc) -> None:
     drawn = explore_graph(p, 100)
     assert drawn.source is not None
     svg_root(render(drawn.source, "svg"))
+
+
+# ------------------------------------------------------------------ found in review
+
+CLONE_USR1 = """
+    program main {
+        p = fork {
+            c = clone(CLONE_PARENT | SIGUSR1) { exit 3 }
+            exit 0
+        }
+        w = wait()
+        w2 = wait()
+    }
+    final never_here: false
+"""
+
+
+def test_a_clone_parent_label_names_the_exit_signal_the_child_really_has() -> None:
+    """CLONE_PARENT: the child takes its creator's exit signal (kernel/fork.c
+    copy_process), SIGCHLD here, not the SIGUSR1 the call asked for."""
+    arrows = timeline_of(checked_text(CLONE_USR1, "clone_usr1.proc")).arrows()
+    labels = [label for src, dst, _, label, _ in arrows if (src, dst) == ("3 main", "4 main")]
+    assert labels == ["child: PARENT (exit: CHLD)"]
+
+
+INVARIANT_MANY = """
+    program main {
+        var x = 0
+        choose { x = 1 } or { x = 2 }
+        x = x + 1
+    }
+    invariant small: main.x == 0
+    expect violation small
+"""
+
+
+def test_the_state_graph_marks_every_state_where_a_property_fails(proc) -> None:  # type: ignore[no-untyped-def]
+    drawn = explore_graph(proc("many.proc", INVARIANT_MANY), 100)
+    assert drawn.source is not None
+    red = re.findall(
+        r"^\ts(\d+) \[label=<<B>#\d+</B>[^>]*<FONT COLOR='#d32f2f'>small</FONT>", drawn.source, re.M
+    )
+    # x = 1 or 2, then 2 or 3: four states break it, and the end states too
+    assert len(red) >= 4, drawn.source
+
+
+def test_trace_of_an_incomplete_search_says_nothing_is_decided(proc) -> None:  # type: ignore[no-untyped-def]
+    path = proc(
+        "inc.proc",
+        """
+        config { max_states = 5 }
+        program main {
+            var n = 0
+            while true { n = n + 1 }
+        }
+        """,
+    )
+    r = cli("trace", path)
+    assert r.exit_code == 3, r.output
+    assert "no counterexample found before the search stopped (stopped by max_states" in r.output
+
+
+def test_an_output_name_that_says_no_format_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "t.bmp"
+    r = cli("trace", rel("05_zombie_parent_spins"), "-o", str(out))
+    assert r.exit_code == 2
+    assert "cannot tell the format from the name" in r.output
+    assert not out.exists()
+    r = cli("trace", rel("05_zombie_parent_spins"), "-o", str(tmp_path / "T.SVG"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "T.SVG").read_text().lstrip().startswith("<?xml")

@@ -33,7 +33,7 @@ class Cloned(NamedTuple):
     child: int
     what: str  # "thread" or "child"
     flags: int = 0  # the clone flags (without the exit signal)
-    exit_signal: int = 0
+    exit_signal: int = 0  # the child's, as copy_process set it (-1: a thread)
 
 
 class VforkWaiting(NamedTuple):
@@ -97,6 +97,7 @@ class ParentNotified(NamedTuple):
     child: int
     parent: int
     sig: int
+    result: str  # what became of it, as SignalSent.result says
 
 
 class Reparented(NamedTuple):

@@ -281,9 +281,13 @@ def do_notify_parent(
     if 0 < sig <= 64:
         # in a scenario without signals, the SIGCHLD every exit sends is
         # dropped (SIG_DFL): not worth a line in every trace
-        send_signal(tx, sig, parent.pid, True, ev if ctx.signals else None, sender=child.pid)
-        if ev is not None:
-            ev.append(E.ParentNotified(child.pid, parent.pid, sig))
+        sent: list[E.Event] | None = [] if ev is not None else None
+        send_signal(tx, sig, parent.pid, True, sent, sender=child.pid)
+        if ev is not None and sent is not None:
+            if ctx.signals:
+                ev += sent
+            said = [e.result for e in sent if isinstance(e, E.SignalSent)]
+            ev.append(E.ParentNotified(child.pid, parent.pid, sig, said[0] if said else "pending"))
     parent = tx.get(child.ppid)
     assert parent is not None
     wake_up_parent(tx, child, parent, ctx, ev)

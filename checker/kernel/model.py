@@ -639,7 +639,7 @@ class Kernel(ExitContext):
                     ev = [E.Forked(child_pid)]
                 else:
                     what = "thread" if args.flags & CLONE_THREAD else "child"
-                    ev = [E.Cloned(child_pid, what, args.flags, args.exit_signal)]
+                    ev = [E.Cloned(child_pid, what, args.flags, child.exit_signal)]
             if args.flags & CLONE_VFORK:
                 # wait_for_vfork_done: TASK_KILLABLE until the child's
                 # mm_release; vfork returns the pid in a later step of its own

@@ -8,8 +8,8 @@ import shutil
 import graphviz
 
 INSTALL_HINT = (
-    "Graphviz's `dot` was not found on PATH, so only .dot files are written; "
-    "install Graphviz for SVG and PNG pictures (Debian: `apt-get install graphviz`)"
+    "Graphviz's `dot` was not found on PATH: no SVG or PNG pictures without it; "
+    "install Graphviz (Debian: `apt-get install graphviz`)"
 )
 PICTURE_FORMATS = ("svg", "png")
 

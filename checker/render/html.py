@@ -72,7 +72,7 @@ def index_html(report: Report) -> str:
         f"{states:,} states in all. forkcheck {escape(__version__)}.</p>",
     ]
     if report.dot_missing:
-        out.append(f"<p class='warn'>{escape(INSTALL_HINT)}.</p>")
+        out.append(f"<p class='warn'>{escape(INSTALL_HINT)}. The .dot files are linked below.</p>")
     for err in report.render_errors:
         out.append(f"<p class='warn'>{escape(err)}</p>")
     out.append(

@@ -1,6 +1,7 @@
 """The explored state graph (`forkcheck graph`): every state a box listing
 its tasks, every step an edge naming the task and the statement; the states
-where a property fails in red, and the counterexample paths in bold red."""
+where a property fails in red (all of them, not only the first the check
+reports), and the counterexample paths in bold red."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from html import escape
 import graphviz
 
 from checker.engines.explicit import Exploration
-from checker.kernel.model import Kernel
+from checker.kernel.model import Failure, Kernel
 from checker.kernel.state import DEFAULT_INIT, State, image_name
 from checker.lang import ir
+from checker.lang.pyexpr import Unset
+from checker.props.suite import PropertySuite
 from checker.render.text import show_value, step_text
 from checker.render.timeline import FONT, VIOLATION, plain, short, title_label
 from checker.render.tree import FILLS
@@ -42,12 +45,45 @@ def state_lines(s: State, scenario: ir.ScenarioIR) -> list[str]:
     return lines
 
 
+def failing_here(
+    ex: Exploration, kernel: Kernel, suite: PropertySuite
+) -> tuple[dict[int, list[str]], list[tuple[int, str, Failure]]]:
+    """Every state where a property fails (not only the first found, which
+    is what the check reports), and every failing step (a false assert):
+    (state -> property names, [(state, property, failure)])."""
+    bad: dict[int, list[str]] = {}
+    steps: list[tuple[int, str, Failure]] = []
+    terminals = set(ex.terminals)
+    for i, s in enumerate(ex.states):
+        names = []
+        checks = suite.state_checks + (suite.terminal_checks if i in terminals else [])
+        for name, check in checks:
+            try:
+                if name not in names and check(s) is not None:
+                    names.append(name)
+            except Unset:
+                continue
+        if i + 1 < len(ex.starts):  # expanded: its failing steps
+            for target in kernel.successors(s):
+                if type(target) is Failure:
+                    steps.append((i, target.property, target))
+                    if target.property not in names:
+                        names.append(target.property)
+        if names:
+            bad[i] = names
+    for name, v in ex.violations.items():  # zombies_reaped: a property of the graph
+        if v.failure is None and name not in bad.get(v.state, []):
+            bad.setdefault(v.state, []).append(name)
+    return bad, steps
+
+
 def state_graph_dot(
-    ex: Exploration, kernel: Kernel, scenario: ir.ScenarioIR, title: str, subtitle: str
+    ex: Exploration, kernel: Kernel, suite: PropertySuite, title: str, subtitle: str
 ) -> str:
     """The dot source of an explored graph (the explorer must have kept it)."""
+    scenario = suite.scenario
     states = ex.states
-    bad = {v.state: name for name, v in sorted(ex.violations.items())}
+    bad, failing_steps = failing_here(ex, kernel, suite)
     on_path: set[tuple[int, int]] = set()
     for v in ex.violations.values():
         p = ex.path(v.state)
@@ -72,7 +108,7 @@ def state_graph_dot(
         attrs = {"fillcolor": "#ffffff", "color": "#616161"}
         if i in bad:
             attrs = {"fillcolor": "#ffcdd2", "color": VIOLATION, "penwidth": "2"}
-            head += f" <FONT COLOR='{VIOLATION}'>{escape(bad[i])}</FONT>"
+            head += f" <FONT COLOR='{VIOLATION}'>{escape(', '.join(bad[i]))}</FONT>"
         elif i in terminals:
             attrs["fillcolor"] = FILLS["S"]
         if i == 0:
@@ -84,34 +120,35 @@ def state_graph_dot(
         succ = ex.targets[ex.starts[i] : ex.starts[i + 1]]
         if not len(succ):
             continue
-        labels: dict[State, str] = {}
+        # the steps into each target, in the order the explorer kept them
+        labels: dict[State, list[str]] = {}
         for step in kernel.steps(s):
             if type(step.target) is State:
-                labels.setdefault(step.target, plain(f"{step.pid}: {short(step_text(step), 24)}"))
+                text = plain(f"{step.pid}: {short(step_text(step), 24)}")
+                labels.setdefault(step.target, []).append(text)
         for j in succ:
-            attrs = {"label": labels.get(states[j], "")}
+            queue = labels.get(states[j], [])
+            attrs = {"label": queue.pop(0) if queue else ""}
             if (i, j) in on_path:
                 attrs.update(color=PATH_COLOUR, fontcolor=PATH_COLOUR, penwidth="2.2")
             g.edge(f"s{i}", f"s{j}", **attrs)
     # steps that fail (a false assert): a red end for each
-    for name, v in sorted(ex.violations.items()):
-        if v.failure is None:
-            continue
-        who = next((t for t in states[v.state].tasks if t.pid == v.failure.pid), None)
-        label = f"{v.failure.pid} ({image_name(who, programs)})" if who else str(v.failure.pid)
+    for k, (i, name, failure) in enumerate(failing_steps):
+        who = next((t for t in states[i].tasks if t.pid == failure.pid), None)
+        label = f"{failure.pid} ({image_name(who, programs)})" if who else str(failure.pid)
         g.node(
-            f"fail_{name}",
+            f"fail{k}",
             plain(f"✗ {name}"),
             fillcolor=VIOLATION,
             fontcolor="#ffffff",
             color=VIOLATION,
         )
         g.edge(
-            f"s{v.state}",
-            f"fail_{name}",
-            label=plain(f"{label}: {short(v.message, 24)}"),
+            f"s{i}",
+            f"fail{k}",
+            label=plain(f"{label}: {short(failure.message, 24)}"),
             color=PATH_COLOUR,
             fontcolor=PATH_COLOUR,
-            penwidth="2.2",
+            penwidth="2.2" if ex.violations.get(name) and ex.violations[name].state == i else "1",
         )
     return g.source

@@ -199,15 +199,13 @@ def _arrows(column: int, pid: int, events: tuple[E.Event, ...]) -> list[Arrow]:
             # exit_notify -> do_notify_parent: the exit signal to the parent
             # (drawn from the SignalSent, with what became of it, when there is one)
             if (ev.child, ev.parent) not in said:
-                out.append(Arrow(column, ev.child, ev.parent, sig_short(ev.sig), "exit"))
+                label = _signal_label(ev.sig, ev.result)
+                out.append(Arrow(column, ev.child, ev.parent, label, "exit"))
         elif isinstance(ev, E.SignalSent):
             src = ev.sender or pid
             kind = "exit" if ev.sender else "signal"
-            label = sig_short(ev.sig)
-            if not ev.result.startswith("pending") and ev.result not in ("delivered", "sent"):
-                label += f" ({ev.result.split(':')[0]})"
             if src != ev.pid:
-                out.append(Arrow(column, src, ev.pid, label, kind))
+                out.append(Arrow(column, src, ev.pid, _signal_label(ev.sig, ev.result), kind))
         elif isinstance(ev, E.GroupExit):
             out += [Arrow(column, pid, p, "KILL", "kill") for p in ev.threads]
         elif isinstance(ev, E.Execed):
@@ -223,17 +221,27 @@ def _arrows(column: int, pid: int, events: tuple[E.Event, ...]) -> list[Arrow]:
     return out
 
 
+def _signal_label(sig: int, result: str) -> str:
+    """`CHLD`, or `CHLD (dropped)`, `USR1 (lost)` when it was not queued."""
+    if result.startswith("pending") or result in ("delivered", "sent"):
+        return sig_short(sig)
+    return f"{sig_short(sig)} ({result.split(':')[0]})"
+
+
 def _clone_label(ev: E.Cloned) -> str:
     """`vfork`, `thread` for what those calls pass (kernel/fork.c vfork,
-    glibc's pthread_create), else the flags: `child: VM|PARENT|CHLD`."""
+    glibc's pthread_create), else the flags and the exit signal the child
+    really has (CLONE_PARENT gives it its creator's): `child: PARENT (exit: CHLD)`."""
     if ev.flags == VFORK_FLAGS and ev.exit_signal == SIGCHLD:
         return "vfork"
     if ev.flags == THREAD_FLAGS:
         return "thread"
-    flags = [n.removeprefix("CLONE_") for n in clone_flag_names(ev.flags)]
-    if ev.exit_signal:
-        flags.append(sig_short(ev.exit_signal))
-    return f"{ev.what}: " + ("|".join(flags) if flags else "0")
+    flags = "|".join(n.removeprefix("CLONE_") for n in clone_flag_names(ev.flags)) or "0"
+    if ev.exit_signal > 0:
+        return f"{ev.what}: {flags} (exit: {sig_short(ev.exit_signal)})"
+    if ev.exit_signal == 0:
+        return f"{ev.what}: {flags} (no exit signal)"
+    return f"{ev.what}: {flags}"  # a thread: -1, it notifies nobody
 
 
 # ------------------------------------------------------------------ dot

@@ -88,7 +88,7 @@ def _task_node(
     t = get(s.tasks, pid)
     assert t is not None
     name = escape(image_name(t, programs))
-    what = STATES[t.state][0]
+    what = STATES[t.state][0] + (", subreaper" if t.subreaper else "")
     label = f"<<B>{pid}</B> {name}<BR/><FONT POINT-SIZE='9'>{escape(what)}</FONT>>"
     border = VIOLATION if pid in marked else STATES[t.state][1]
     g.node(
