@@ -63,14 +63,21 @@ def check_file(
     path: str | Path, options: Options | None = None, progress: Progress | None = None
 ) -> FileResult:
     path = str(path)
+    text = read_source(path)
+    if isinstance(text, FileResult):
+        return text
+    return check_text(text, path, options, progress)
+
+
+def read_source(path: str) -> str | FileResult:
+    """The text of a scenario file, or a result with why it cannot be read."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         result = FileResult(path, exit_code=EXIT_ERROR)
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         result.errors = [Diagnostic(path, NOWHERE, f"cannot read the file: {reason}")]
         return result
-    return check_text(text, path, options, progress)
 
 
 @dataclass
@@ -86,13 +93,10 @@ def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
     from checker.render.stategraph import state_graph_dot
     from checker.report import graph_subtitle
 
-    result = FileResult(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        result.errors = [Diagnostic(path, NOWHERE, f"cannot read the file: {err}")]
-        return GraphDrawing(result)
-    result.source = text
+    text = read_source(path)
+    if isinstance(text, FileResult):
+        return GraphDrawing(text)
+    result = FileResult(path, source=text)
     try:
         scenario = load_text(text, path)
     except UserError as err:
