@@ -14,6 +14,7 @@ import typer
 from checker import __version__
 from checker.errors import Diagnostic
 from checker.lang.ast import NOWHERE
+from checker.lang.builtins import FAIRNESS
 from checker.results import (
     EXIT_ERROR,
     EXIT_FAIL,
@@ -25,6 +26,18 @@ from checker.results import (
 )
 
 DEFAULT_REPORT_DIR = "reports"
+
+FairnessOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fairness",
+        help="Which infinite runs the liveness properties (eventually, leadsto, "
+        "zombies_eventually_reaped) are judged on: weak (a task that stays able to step "
+        "eventually steps; the default), strong (one able to step infinitely often "
+        "eventually steps) or none; overrides the file's config.",
+        show_default=False,
+    ),
+]
 
 app = typer.Typer(
     add_completion=False,
@@ -145,6 +158,7 @@ def check(
         bool,
         typer.Option("--traces/--no-traces", help="Print the counterexample of every violation."),
     ] = True,
+    fairness: FairnessOption = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -169,7 +183,8 @@ def check(
 
     if report is not None:
         _refuse_scenario_folder(report)
-    options = Options(max_states=max_states, max_depth=max_depth)
+    _check_fairness(fairness)
+    options = Options(max_states=max_states, max_depth=max_depth, fairness=fairness)
     results: list[FileResult] = []
     for path, ready in collect(paths):
         if ready is not None:
@@ -203,6 +218,11 @@ def check(
     if report is not None:
         code = most_severe([code, _write_report(results, report, quiet=json_out)])
     raise typer.Exit(code)
+
+
+def _check_fairness(fairness: str | None) -> None:
+    if fairness is not None and fairness not in FAIRNESS:
+        _usage(f"--fairness {fairness}: not one of {', '.join(FAIRNESS)}")
 
 
 def _refuse_scenario_folder(directory: Path) -> None:
@@ -372,14 +392,15 @@ def _picture(source: str, fmt: str) -> str | bytes:
     return data.decode("utf-8") if fmt == "svg" else data
 
 
-def _checked(path: Path) -> FileResult:
+def _checked(path: Path, fairness: str | None) -> FileResult:
     """The file checked, or exit 2 with its errors when it does not load."""
     from checker.errors import format_diagnostics
-    from checker.runner import check_file
+    from checker.runner import Options, check_file
 
+    _check_fairness(fairness)
     progress = _Progress(str(path))
     try:
-        result = check_file(path, progress=progress)
+        result = check_file(path, Options(fairness=fairness), progress=progress)
     finally:
         progress.close()
     if result.errors and result.error_trace is None:
@@ -447,6 +468,7 @@ def trace(
     ] = None,
     output: OutOption = None,
     prop: PropertyOption = None,
+    fairness: FairnessOption = None,
 ) -> None:
     """Write one counterexample of a scenario: as text with ps tables, as a timeline
     picture (one lane per task, one column per step), or as an ITF trace.
@@ -457,7 +479,7 @@ def trace(
     from checker.report import itf_text, text_trace, timeline_source
 
     out_fmt = _output_format(fmt, output, TRACE_FORMATS, "text")
-    result = _checked(path)
+    result = _checked(path, fairness)
     cx = _chosen(result, prop)
     if out_fmt == "text":
         data: str | bytes = text_trace(result, cx)
@@ -491,6 +513,7 @@ def tree(
     ] = None,
     output: OutOption = None,
     prop: PropertyOption = None,
+    fairness: FairnessOption = None,
 ) -> None:
     """Draw the process tree at one step of a counterexample, with ps state letters.
 
@@ -502,7 +525,7 @@ def tree(
     from checker.report import tree_source
 
     out_fmt = _output_format(fmt, output, ("text", "svg", "png", "dot"), "text")
-    result = _checked(path)
+    result = _checked(path, fairness)
     cx = _chosen(result, prop)
     try:
         s = state_at(cx.trace, step)

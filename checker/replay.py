@@ -24,6 +24,7 @@ from checker.lang import ir
 from checker.lang.load import load_text
 from checker.lang.pyexpr import Unset
 from checker.props.compile import compile_property
+from checker.props.liveness import run_fails
 from checker.props.suite import PropertySuite
 from checker.render.itf import INITIAL_ACTION, action_text, comparable, state_vars
 from checker.render.text import step_text
@@ -94,8 +95,11 @@ def _states(doc: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
 
 def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replayed:
     saved, fc = _states(doc, where)
+    loop = doc.get("loop")
+    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(saved)):
+        raise ReplayError(f"{where}: `loop` is not the index of one of its states")
     try:
-        done = _replay(scenario, saved, fc)
+        done = _replay(scenario, saved, {**fc, "loop": loop})
     except ModelError as err:
         # a mistake in the scenario that replaying runs into (as check would)
         raise ReplayError(f"{scenario.path}: error: {err.message}") from None
@@ -136,11 +140,11 @@ def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, 
     if first != comparable(saved[0]):
         diff = first_difference(comparable(saved[0]), first)
         return Replayed(False, 0, total, f"the initial state differs: {diff}")
-    # the states the trace may be in, each with one state it came from
-    current: dict[State, State | None] = {start: None}
+    # the states the trace may be in, each with one run that leads there
+    current: dict[State, tuple[State, ...]] = {start: (start,)}
     for k, want in enumerate(saved[1:], start=1):
         target = comparable(want)
-        nxt: dict[State, State | None] = {}
+        nxt: dict[State, tuple[State, ...]] = {}
         possible: list[str] = []
         closest: dict[str, Any] | None = None
         for s in current:
@@ -152,7 +156,7 @@ def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, 
                     possible.append(action)
                 got = seen(step.target, action)
                 if got == target:
-                    nxt.setdefault(step.target, s)
+                    nxt.setdefault(step.target, (*current[s], step.target))
                 elif closest is None and action == want.get("action"):
                     closest = got
         if not nxt:
@@ -188,8 +192,14 @@ def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, 
             f"replays up to its last step, step {steps}, but `{failing['action']}` "
             f"no longer fails there",
         )
-    for s, before in current.items():
-        message = _fails(kernel, suite, scenario, prop, kind, s, before)
+    loop = fc.get("loop")
+    for s, run in current.items():
+        live = next((p for p in suite.liveness if p.name == prop), None)
+        if live is not None:
+            message = run_fails(live, suite.fairness, run, loop, kernel.moves)
+        else:
+            before = run[-2] if len(run) > 1 else None
+            message = _fails(kernel, suite, scenario, prop, kind, s, before)
         if message is not None:
             return Replayed(
                 True, steps, total, f"replays ({steps} steps) and {prop} still fails: {message}"

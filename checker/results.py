@@ -46,6 +46,9 @@ class Trace:
     message: str
     initial: State
     steps: list[TraceStep]
+    # a lasso (liveness): the steps after step `loop` repeat forever (the
+    # last step returns to the state after step `loop`); None: no loop
+    loop: int | None = None
 
     def final_state(self) -> State:
         for step in reversed(self.steps):
@@ -122,9 +125,11 @@ def build_trace(
     prop: str,
     message: str,
     failure: Failure | None = None,
+    loop: int | None = None,
 ) -> Trace:
     """Replay a path of states (and a failing last step) into steps with
-    what each one did."""
+    what each one did; `loop`: the path's last state is its state `loop`,
+    from where it repeats."""
     steps: list[TraceStep] = []
     for n, (a, b) in enumerate(itertools.pairwise(path), start=1):
         step = kernel.explain(a, b)
@@ -137,7 +142,7 @@ def build_trace(
                 len(steps) + 1, step.pid, step.program, step.instr, step.events, last, None, failure
             )
         )
-    return Trace(prop, message, path[0], steps)
+    return Trace(prop, message, path[0], steps, loop)
 
 
 # ------------------------------------------------------------------ values

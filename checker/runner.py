@@ -57,6 +57,7 @@ from checker.results import (
 class Options:
     max_states: int | None = None  # overrides the file's config
     max_depth: int | None = None
+    fairness: str | None = None
 
 
 def check_file(
@@ -141,7 +142,7 @@ def check_text(
     max_depth = options.max_depth if options.max_depth is not None else settings.max_depth
     try:
         kernel = Kernel(scenario)
-        suite = PropertySuite.build(scenario)
+        suite = PropertySuite.build(scenario, options.fairness)
         ex = explore(kernel, suite, max_states, max_depth, progress)
     except ModelError as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
@@ -219,7 +220,13 @@ def _judge(
 
     for name in suite.names:
         v = ex.violations.get(name)
-        if v is not None:
+        if v is not None and v.path is not None:  # a lasso, or a run that ends
+            lasso = [states[k] for k in v.path]
+            trace = build_trace(ex.kernel, lasso, name, v.message, loop=v.loop)
+            result.properties.append(
+                PropertyResult(name, VIOLATED, name in expected, v.message, trace)
+            )
+        elif v is not None:
             trace = trace_to(v.state, name, v.message, v.failure, v.then)
             result.properties.append(
                 PropertyResult(name, VIOLATED, name in expected, v.message, trace)

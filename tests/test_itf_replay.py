@@ -171,7 +171,11 @@ def bare_integers(v: Any, where: str = "$") -> list[str]:
         s = v["#bigint"]
         ok = set(v) == {"#bigint"} and isinstance(s, str) and re.fullmatch(r"-?[0-9]+", s)
         return [] if ok else [f"{where} = {v!r}"]
-    return [x for k, item in v.items() if k != "#meta" for x in bare_integers(item, f"{where}.{k}")]
+    # the trace's `loop` is a plain index, as ITF defines it (`loop?: number`)
+    skip = ("#meta", "loop") if where == "$" else ("#meta",)
+    return [
+        x for k, item in v.items() if k not in skip for x in bare_integers(item, f"{where}.{k}")
+    ]
 
 
 def test_every_library_document_has_the_itf_shape(library):
@@ -206,6 +210,12 @@ def test_every_library_document_has_the_itf_shape(library):
                 assert len(states) == len(steps) + 1, where
                 assert "failing_step" not in fc, where
             bad += [f"{where}: {x}" for x in bare_integers(doc)]
+            if "loop" in doc:  # a lasso: its last state is the one it returns to
+                loop = doc["loop"]
+                assert isinstance(loop, int) and 0 <= loop < len(states) - 1, where
+                same = {k: v for k, v in states[loop].items() if k not in ("#meta", "action")}
+                last = {k: v for k, v in states[-1].items() if k not in ("#meta", "action")}
+                assert same == last, where
     assert not bad, "\n".join(bad[:20])
 
 

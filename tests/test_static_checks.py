@@ -13,6 +13,7 @@ import pytest
 
 from checker.errors import Diagnostic, UserError, format_diagnostic
 from checker.lang.check import CheckedScenario, check
+from checker.lang.load import load_text
 from checker.lang.parse import parse
 
 PATH = "t.proc"
@@ -1295,20 +1296,38 @@ def test_signal_numbers_the_kernel_refuses_are_left_to_run_time():
 @pytest.mark.parametrize(
     ("item", "col", "what"),
     [
-        ("eventually e: main.x == 1", 1, "`eventually`"),
-        ("leadsto l: main.x == 0 ~> main.x == 1", 1, "`leadsto`"),
         ("kthread kt { skip }", 1, "`kthread`"),
         ("kvar ready = 0", 1, "`kvar`"),
         ("lock L", 1, "`lock`"),
         ("waitqueue Q", 1, "`waitqueue`"),
         ("syscall my_call { skip }", 1, "`syscall`"),
-        ("check zombies_eventually_reaped", 7, "`check zombies_eventually_reaped`"),
         ("check no_deadlock, no_lost_wakeup", 20, "`check no_lost_wakeup`"),
     ],
 )
 def test_items_not_supported_yet(item, col, what):
     text = "program main { var x = 0 }\n" + item + "\n"
     assert errs(text) == [(2, col, f"{what} {NOT_YET}")]
+
+
+def test_liveness_properties_are_accepted_and_fairness_then_matters():
+    sc = load_text(
+        textwrap.dedent(
+            """
+        program main { var x = 0; x = 1 }
+        eventually e: main.x == 1
+        leadsto l: main.x == 0 ~> main.x == 1
+        check zombies_eventually_reaped
+        config { fairness = strong }
+        """
+        ),
+        "live.proc",
+    )
+    assert [(p.name, p.kind, p.text) for p in sc.liveness] == [
+        ("e", "eventually", "main.x == 1"),
+        ("l", "leadsto", "main.x == 0 ~> main.x == 1"),
+    ]
+    assert "zombies_eventually_reaped" in sc.checks
+    assert sc.warnings == ()
 
 
 def test_expect_violation_of_an_unsupported_built_in():
@@ -1355,7 +1374,7 @@ MANY = src(
     faults { fork, clone }
     expect violation nothing
     observe main.nope
-    eventually e: true
+    kvar k = 0
     """
 )
 
@@ -1370,7 +1389,7 @@ MANY_EXPECTED = [
     (12, 16, "unknown fault `clone`"),
     (13, 18, "`expect violation` names no property `nothing`"),
     (14, 14, "program `main` has no variable `nope`"),
-    (15, 1, "`eventually` is not supported yet"),
+    (15, 1, "`kvar` is not supported yet"),
 ]
 
 

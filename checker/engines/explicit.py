@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from checker.kernel.model import Failure, Incomplete, Kernel, ModelError, Pruned
 from checker.kernel.state import State
 from checker.lang.pyexpr import Unset
+from checker.props.liveness import Graph, LivenessError, check_liveness
 from checker.props.suite import PropertySuite
 from checker.props.zombies import first_stuck_zombie
 
@@ -34,6 +35,9 @@ class Violation:
     state: int  # last state of the counterexample (for a failure: the state before it)
     failure: Failure | None = None  # the failing step, for `assertions`
     then: State | None = None  # the step's target, for a property of steps
+    # a liveness counterexample: its states (indices), and where it loops
+    path: list[int] | None = None
+    loop: int | None = None
 
 
 class PropertyError(Exception):
@@ -63,6 +67,10 @@ class Exploration:
     # with the graph kept: state i's successors are targets[starts[i]:starts[i + 1]]
     starts: array = field(default_factory=lambda: array("l"))
     targets: array = field(default_factory=lambda: array("l"))
+    # with liveness properties: the task of each edge, the tasks able to
+    # step in each expanded state
+    edge_pids: array = field(default_factory=lambda: array("l"))
+    enabled: list[frozenset[int]] = field(default_factory=list)
 
     @property
     def max_depth(self) -> int:
@@ -101,9 +109,12 @@ def explore(
     state_checks = suite.state_checks
     step_checks = suite.step_checks
     terminal_checks = suite.terminal_checks
-    keep_graph = keep_graph or suite.zombies
+    live = bool(suite.liveness)
+    keep_graph = keep_graph or suite.zombies or live
     starts = ex.starts
     targets = ex.targets
+    edge_pids = ex.edge_pids
+    enabled = ex.enabled
     cut = bytearray()  # 1: a bound stopped its expansion
     fails = bytearray()  # 1: one of its steps fails (a real path ends in an error)
     moves = bytearray()  # 1: it had some successor, a failing or pruned one included
@@ -130,6 +141,8 @@ def explore(
 
     add(initial if initial is not None else kernel.initial(), -1, 0)
     successors = kernel.successors
+    moves_of = kernel.moves
+    step_pids: list[int] = []
     head = 0
     next_report = 10_000
     while head < len(states):
@@ -138,7 +151,15 @@ def explore(
         if keep_graph:
             starts.append(len(targets))
         try:
-            succ = successors(s)
+            if live:
+                pairs = moves_of(s)
+                succ = [target for _, target in pairs]
+                step_pids = [pid for pid, _ in pairs]
+                enabled.append(
+                    frozenset(pid for pid, target in pairs if type(target) is not Pruned)
+                )
+            else:
+                succ = successors(s)
         except Incomplete as err:
             ex.complete, ex.stop = False, str(err)
             cut[head] = 1
@@ -156,7 +177,7 @@ def explore(
             continue
         ex.transitions += len(succ)
         moved = False
-        for target in succ:
+        for k, target in enumerate(succ):
             if type(target) is State:
                 moved = True
                 for name, step_check in step_checks:
@@ -173,6 +194,8 @@ def explore(
                     j = add(target, head, d + 1)
                 if keep_graph:
                     targets.append(j)
+                    if live:
+                        edge_pids.append(step_pids[k])
             elif type(target) is Failure:
                 moved = True
                 moves[head] = fails[head] = 1
@@ -208,9 +231,38 @@ def explore(
             starts.append(len(targets))
             cut[len(starts) - 1] = 1
         starts.append(len(targets))
+    if live:
+        _judge_liveness(ex, suite, cut)
     if suite.zombies:
         found = first_stuck_zombie(suite.scenario, ex.states, starts, targets, cut, fails, moves)
         if found is not None:
             ex.violations["zombies_reaped"] = Violation("zombies_reaped", found[1], found[0])
     ex.seconds = time.perf_counter() - started
     return ex
+
+
+def _judge_liveness(ex: Exploration, suite: PropertySuite, cut: bytearray) -> None:
+    states = ex.states
+    expanded = [i < len(ex.enabled) and not cut[i] for i in range(len(states))]
+    terminal = bytearray(len(states))
+    for i in ex.terminals:
+        terminal[i] = 1
+    enabled = ex.enabled + [frozenset()] * (len(states) - len(ex.enabled))
+    graph = Graph(
+        states,
+        ex.starts,
+        ex.targets,
+        ex.edge_pids,
+        enabled,
+        [bool(x) for x in terminal],
+        expanded,
+        ex.path,
+    )
+    try:
+        found = check_liveness(suite, graph)
+    except LivenessError as err:
+        raise PropertyError(
+            err.name, err.message, [states[j] for j in ex.path(err.state)]
+        ) from None
+    for f in found:
+        ex.violations[f.name] = Violation(f.name, f.message, f.path[-1], path=f.path, loop=f.loop)

@@ -426,6 +426,14 @@ class Kernel(ExitContext):
             out += [target for _, target, _ in self.task_steps(s, i, t, False)]
         return out
 
+    def moves(self, s: State) -> list[tuple[int, Successor]]:
+        """`successors`, each with the pid of the task that takes it (for
+        fairness, which is per task)."""
+        out: list[tuple[int, Successor]] = []
+        for i, t in enumerate(s.tasks):
+            out += [(t.pid, target) for _, target, _ in self.task_steps(s, i, t, False)]
+        return out
+
     def steps(self, s: State) -> list[Step]:
         """Every successor of `s` with what the step did, for traces."""
         out = []

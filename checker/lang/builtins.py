@@ -122,7 +122,7 @@ BUILTIN_PROPERTIES: dict[str, PropertySpec] = {
         PropertySpec("zombies_reaped", True, True),
         PropertySpec("no_deadlock", True, True),
         PropertySpec("vfork_parent_blocked", True, True),
-        PropertySpec("zombies_eventually_reaped", False, False),
+        PropertySpec("zombies_eventually_reaped", False, True),
         PropertySpec("no_lost_wakeup", False, False),
     )
 }

@@ -98,6 +98,7 @@ class CheckedScenario:
     checks: tuple[str, ...]  # built-in properties to check
     invariants: list[A.PropertyDecl]
     finals: list[A.PropertyDecl]
+    liveness: list[A.PropertyDecl]  # eventually, leadsto
     observes: list[A.Expr]
     expects: list[A.Expect]
     named: tuple[str, ...]  # programs whose task a property names as PROG.X
@@ -192,6 +193,7 @@ class _Checker:
         self.exec_sites: dict[str, list[tuple[A.Pos, bool]]] = {}
         self.fault_names: frozenset[str] = frozenset()
         self.named: dict[str, A.Pos] = {}  # PROG of PROG.X, first use
+        self.fairness_pos: A.Pos | None = None  # where `config` sets `fairness`
 
     def error(self, pos: A.Pos, message: str) -> None:
         self.errors.append(Diagnostic(self.path, pos, message))
@@ -250,8 +252,6 @@ class _Checker:
             elif isinstance(item, A.Check):
                 checks.extend(item.names)
             elif isinstance(item, A.PropertyDecl):
-                if item.kind in ("eventually", "leadsto"):
-                    self.unsupported(item.pos, f"`{item.kind}`")
                 prev = props.get(item.name.name)
                 if prev is not None:
                     self.error(
@@ -285,6 +285,7 @@ class _Checker:
         # properties and expectations (after programs: they name variables)
         invariants = [p for p in props.values() if p.kind == "invariant"]
         finals = [p for p in props.values() if p.kind == "final"]
+        liveness = [p for p in props.values() if p.kind in ("eventually", "leadsto")]
         for p in props.values():
             self.check_bool(p.expr, {})
             if p.then is not None:
@@ -296,6 +297,16 @@ class _Checker:
         for ex in expects:
             self.check_expect(ex, props)
         check_list = self.check_checks(checks, expects, props)
+        if (
+            self.fairness_pos is not None
+            and not liveness
+            and "zombies_eventually_reaped" not in check_list
+        ):
+            self.warn(
+                self.fairness_pos,
+                "fairness matters only for liveness properties (`eventually`, `leadsto`, "
+                "zombies_eventually_reaped), and this scenario has none",
+            )
         self.check_named(start_names)
 
         self.errors.sort(key=Diagnostic.sort_key)
@@ -312,6 +323,7 @@ class _Checker:
             checks=check_list,
             invariants=invariants,
             finals=finals,
+            liveness=liveness,
             observes=observes,
             expects=expects,
             named=tuple(n for n in self.programs if n in self.named),
@@ -426,11 +438,7 @@ class _Checker:
                     val = entry.value
                     if isinstance(val, A.Name) and val.name in FAIRNESS:
                         values[key] = val.name
-                        if val.name != "weak":
-                            self.warn(
-                                val.pos,
-                                "fairness matters only for liveness properties, which this version does not check",
-                            )
+                        self.fairness_pos = val.pos
                     else:
                         self.error(val.pos, "fairness is one of `weak`, `strong`, `none`")
                     continue

@@ -314,6 +314,18 @@ class PropertyIR:
 
 
 @dataclass(frozen=True, slots=True)
+class LivenessIR:
+    """`eventually NAME: P` (then is None) or `leadsto NAME: P ~> Q`."""
+
+    name: str
+    kind: str  # "eventually" or "leadsto"
+    expr: Expr
+    then: Expr | None
+    pos: Pos
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ObserveIR:
     text: str
     expr: Expr
@@ -347,6 +359,7 @@ class ScenarioIR:
     expects: tuple[ExpectIR, ...]
     named: tuple[int, ...]  # programs whose begun task properties read (PROG.X)
     warnings: tuple[Diagnostic, ...] = field(default=())
+    liveness: tuple[LivenessIR, ...] = ()
     conform_skip: str | None = None
 
     def program(self, name: str) -> ProgramIR:

@@ -527,6 +527,17 @@ def lower(checked: CheckedScenario) -> ir.ScenarioIR:
         checks=checked.checks,
         invariants=tuple(prop(p) for p in checked.invariants),
         finals=tuple(prop(p) for p in checked.finals),
+        liveness=tuple(
+            ir.LivenessIR(
+                p.name.name,
+                p.kind,
+                props.expr(p.expr),
+                props.expr(p.then) if p.then is not None else None,
+                p.pos,
+                unparse(p.expr) + (f" ~> {unparse(p.then)}" if p.then is not None else ""),
+            )
+            for p in checked.liveness
+        ),
         observes=tuple(ir.ObserveIR(unparse(o), props.expr(o), o.pos) for o in checked.observes),
         expects=tuple(expects),
         named=named,

@@ -72,6 +72,22 @@ def why_stuck(scenario: ir.ScenarioIR, s: State, t: Task) -> str:
     return f"; it waits for {names}, and no task is left to send it"
 
 
+Predicate = Callable[[State], object]
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """A property of infinite (fair) and terminated paths: `eventually P`
+    (then is None), `leadsto P ~> Q`, or zombies_eventually_reaped (kind
+    "zombies": for every pid, `pid is a zombie ~> it is not`)."""
+
+    name: str
+    kind: str  # "eventually", "leadsto", "zombies"
+    expr: Predicate | None
+    then: Predicate | None
+    text: str
+
+
 @dataclass
 class PropertySuite:
     scenario: ir.ScenarioIR
@@ -79,11 +95,13 @@ class PropertySuite:
     step_checks: list[tuple[str, StepCheck]] = field(default_factory=list)
     terminal_checks: list[tuple[str, Check]] = field(default_factory=list)
     zombies: bool = False  # zombies_reaped: needs the whole graph
+    liveness: list[Liveness] = field(default_factory=list)  # need the graph and its edges' tasks
+    fairness: str = "weak"  # which infinite paths the liveness properties are judged on
     names: tuple[str, ...] = ()  # every property checked, built-in and the file's own
 
     @classmethod
-    def build(cls, scenario: ir.ScenarioIR) -> PropertySuite:
-        suite = cls(scenario)
+    def build(cls, scenario: ir.ScenarioIR, fairness: str | None = None) -> PropertySuite:
+        suite = cls(scenario, fairness=fairness or scenario.settings.fairness)
         checks = scenario.checks
         if "orphans_reparented" in checks:
             suite.state_checks.append(("orphans_reparented", builtin.orphans_reparented))
@@ -97,10 +115,23 @@ class PropertySuite:
         for fin in scenario.finals:
             suite.terminal_checks.append((fin.name, _predicate(fin)))
         suite.zombies = "zombies_reaped" in checks
+        if "zombies_eventually_reaped" in checks:
+            suite.liveness.append(Liveness("zombies_eventually_reaped", "zombies", None, None, ""))
+        for live in scenario.liveness:
+            suite.liveness.append(
+                Liveness(
+                    live.name,
+                    live.kind,
+                    compile_property(live.expr),
+                    compile_property(live.then) if live.then is not None else None,
+                    live.text,
+                )
+            )
         suite.names = (
             *checks,
             *(p.name for p in scenario.invariants),
             *(p.name for p in scenario.finals),
+            *(p.name for p in scenario.liveness),
         )
         return suite
 

@@ -141,7 +141,11 @@ def trace_itf(
     }
     if failing is not None:
         meta["forkcheck"]["failing_step"] = failing
-    return {"#meta": meta, "vars": list(VARS), "states": states}
+    doc: dict[str, Any] = {"#meta": meta, "vars": list(VARS), "states": states}
+    if trace.loop is not None:
+        # a lasso: the last state is state `loop` again, and from there it repeats
+        doc["loop"] = trace.loop
+    return doc
 
 
 def comparable(state: dict[str, Any]) -> dict[str, Any]:

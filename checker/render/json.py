@@ -48,6 +48,7 @@ def trace_json(trace: Trace, programs: tuple[str, ...]) -> dict[str, Any]:
         "property": trace.property,
         "message": trace.message,
         "length": len(trace.steps),
+        "loop": trace.loop,
         "initial": tasks_json(trace.initial, programs),
         "steps": [
             {

@@ -302,19 +302,25 @@ def step_line(step: TraceStep) -> str:
 
 def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
     n = len(trace.steps)
-    lines = [f"shortest counterexample ({n} step{'s' if n != 1 else ''}):"]
+    what = "counterexample, a lasso" if trace.loop is not None else "shortest counterexample"
+    lines = [f"{what} ({n} step{'s' if n != 1 else ''}):"]
     width = len(str(n))
     states = [trace.initial] + [st.after for st in trace.steps if st.after is not None]
     signals = any(_uses_signals(x) for x in states)
     threads = any(t.pid != t.tgid for x in states for t in x.tasks)
     for step in trace.steps:
+        if trace.loop is not None and step.number == trace.loop + 1:
+            lines.append("  -- loop starts here --")
         lines.append(f"  {step.number:>{width}}. {step_line(step)}")
         if step.after is not None:
             pids = changed_pids(step.before, step.after, signals)
             if pids:
                 rows = ps_rows(step.after, programs, pids, signals, threads)
                 lines += [" " * (width + 6) + row for row in rows]
-    lines.append("  state at the end:")
+    if trace.loop is not None:
+        back = f"the state after step {trace.loop}" if trace.loop else "the initial state"
+        lines.append(f"  -- and back to {back}: steps {trace.loop + 1} to {n} repeat forever --")
+    lines.append("  state at the end:" if trace.loop is None else "  state where it loops:")
     final = ps_rows(trace.final_state(), programs, signals=signals, threads=threads)
     lines += ["    " + row for row in final]
     return "\n".join(lines)

@@ -38,6 +38,7 @@ STATES: dict[str, tuple[str, str]] = {
     GONE: ("gone", "#bdbdbd"),
 }
 VIOLATION = "#d32f2f"
+LOOP = "#6a1b9a"  # the arrow that closes a lasso
 FONT = "Helvetica"
 
 # arrow kinds: colour, style
@@ -90,6 +91,7 @@ class Timeline:
     execs: tuple[tuple[str, ...], ...]
     actions: tuple[Action, ...]
     arrows: tuple[Arrow, ...]
+    loop: int | None = None  # a lasso: steps loop+1 .. n repeat forever
 
 
 def plain(text: str) -> str:
@@ -150,6 +152,7 @@ def timeline(
         cells.append(tuple(row))
         execs.append(tuple(progs))
     n = len(trace.steps)
+    violating = violating and trace.loop is None  # a lasso fails as a whole
     actions = tuple(
         Action(
             step.number,
@@ -174,6 +177,7 @@ def timeline(
         tuple(execs),
         actions,
         tuple(arrows),
+        trace.loop,
     )
 
 
@@ -295,6 +299,8 @@ def timeline_dot(tl: Timeline) -> str:
         with g.subgraph(name=f"col{k}") as col:
             col.attr(rank="same")
             head = "" if k in (0, columns - 1) else str(k)
+            if tl.loop is not None and k == tl.loop + 1:
+                head = f"↻ {k}"
             colour = VIOLATION if k in by_column and by_column[k].violating else "#000000"
             col.node(f"h{k}", head, shape="plaintext", fontcolor=colour)
             previous = f"h{k}"
@@ -351,6 +357,19 @@ def timeline_dot(tl: Timeline) -> str:
     for row in "hf":  # the step numbers above and below, kept in line
         for k in range(columns - 1):
             g.edge(f"{row}{k}", f"{row}{k + 1}", style="invis", weight="100")
+    if tl.loop is not None and tl.actions:
+        # after the last step, the run goes on with the step after `loop`
+        last = len(tl.actions)
+        g.edge(
+            f"h{last}",
+            f"h{tl.loop + 1}",
+            label="repeats forever",
+            color=LOOP,
+            fontcolor=LOOP,
+            style="dashed",
+            constraint="false",
+            penwidth="1.5",
+        )
     # what happened between lanes
     for a in tl.arrows:
         colour, style = ARROWS[a.kind]
