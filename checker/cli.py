@@ -592,6 +592,7 @@ def replay(
     trace_file: Annotated[
         Path, typer.Argument(metavar="TRACE", help="An ITF trace that forkcheck wrote (.itf.json).")
     ],
+    fairness: FairnessOption = None,
 ) -> None:
     """Check that a saved counterexample (ITF JSON) still replays against the scenario,
     step by step, and still ends where its property fails.
@@ -602,8 +603,9 @@ def replay(
     """
     from checker.replay import ReplayError, replay_files
 
+    _check_fairness(fairness)
     try:
-        done = replay_files(str(path), str(trace_file))
+        done = replay_files(str(path), str(trace_file), fairness)
     except ReplayError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(EXIT_ERROR) from None

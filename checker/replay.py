@@ -45,7 +45,7 @@ class Replayed:
     message: str
 
 
-def replay_files(scenario_path: str, trace_path: str) -> Replayed:
+def replay_files(scenario_path: str, trace_path: str, fairness: str | None = None) -> Replayed:
     try:
         text = Path(scenario_path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -61,7 +61,7 @@ def replay_files(scenario_path: str, trace_path: str) -> Replayed:
     except UserError as err:
         errors = [d for d in err.diagnostics if d.severity == "error"]
         raise ReplayError(format_diagnostics(errors, text)) from None
-    return replay(scenario, doc, trace_path)
+    return replay(scenario, doc, trace_path, fairness)
 
 
 def _reason(err: Exception) -> str:
@@ -93,29 +93,42 @@ def _states(doc: Any, where: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
     return doc["states"], fc
 
 
-def replay(scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>") -> Replayed:
+def replay(
+    scenario: ir.ScenarioIR, doc: Any, where: str = "<trace>", fairness: str | None = None
+) -> Replayed:
+    """Replay an ITF document; `fairness` overrides the scenario's (for a
+    lasso found under `check --fairness`)."""
     saved, fc = _states(doc, where)
     loop = doc.get("loop")
     if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(saved)):
         raise ReplayError(f"{where}: `loop` is not the index of one of its states")
     try:
-        done = _replay(scenario, saved, {**fc, "loop": loop})
+        done = _replay(scenario, saved, {**fc, "loop": loop}, fairness)
     except ModelError as err:
         # a mistake in the scenario that replaying runs into (as check would)
         raise ReplayError(f"{scenario.path}: error: {err.message}") from None
     source = doc.get("#meta", {}).get("source")
     if not done.ok and isinstance(source, str) and Path(source).name != Path(scenario.path).name:
         done.message += f" (the trace was written for {source})"
+    found_under = fc.get("fairness")
+    judged_under = fairness or scenario.settings.fairness
+    if not done.ok and isinstance(found_under, str) and found_under != judged_under:
+        done.message += (
+            f" (its loop was found under {found_under} fairness, and this replay judges it "
+            f"under {judged_under}: add --fairness {found_under} to judge it as found)"
+        )
     return done
 
 
-def _replay(scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, Any]) -> Replayed:
+def _replay(
+    scenario: ir.ScenarioIR, saved: list[dict[str, Any]], fc: dict[str, Any], fairness: str | None
+) -> Replayed:
     prop: str = fc["property"]
     kind = fc.get("kind", "property")
     failing = fc.get("failing_step")
     total = len(saved) - 1 + (1 if failing else 0)
     kernel = Kernel(scenario)
-    suite = PropertySuite.build(scenario)
+    suite = PropertySuite.build(scenario, fairness)
     known = list(suite.names) + [e.text for e in scenario.expects]
     if kind == "outcomes":
         # `expect outcomes X in {...}` is the same expectation with other values

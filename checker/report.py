@@ -100,7 +100,9 @@ def tree_source(r: FileResult, cx: Counterexample, step: int | None = None) -> s
 
 def itf_text(r: FileResult, cx: Counterexample) -> str:
     assert r.scenario is not None
-    return json.dumps(trace_itf(cx.trace, r.scenario, r.path, cx.kind), indent=1) + "\n"
+    fairness = r.fairness if cx.trace.loop is not None else None
+    doc = trace_itf(cx.trace, r.scenario, r.path, cx.kind, fairness)
+    return json.dumps(doc, indent=1) + "\n"
 
 
 def text_trace(r: FileResult, cx: Counterexample) -> str:

@@ -107,6 +107,7 @@ class FileResult:
     # what the pictures and ITF traces need besides the trace (None when the
     # file did not load)
     scenario: ir.ScenarioIR | None = field(default=None, repr=False)
+    fairness: str = "weak"  # the fairness the liveness properties were judged under
 
     @property
     def verdict(self) -> str:
@@ -126,13 +127,16 @@ def build_trace(
     message: str,
     failure: Failure | None = None,
     loop: int | None = None,
+    pids: list[int | None] | None = None,
 ) -> Trace:
     """Replay a path of states (and a failing last step) into steps with
     what each one did; `loop`: the path's last state is its state `loop`,
-    from where it repeats."""
+    from where it repeats; `pids`: the task of each step, where it matters."""
     steps: list[TraceStep] = []
     for n, (a, b) in enumerate(itertools.pairwise(path), start=1):
-        step = kernel.explain(a, b)
+        # a lasso names the task of a step where two tasks' steps lead to
+        # the same state and fairness needs that one
+        step = kernel.explain(a, b, pids[n - 1] if pids else None)
         steps.append(TraceStep(n, step.pid, step.program, step.instr, step.events, a, b))
     if failure is not None:
         last = path[-1]

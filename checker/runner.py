@@ -143,6 +143,7 @@ def check_text(
     try:
         kernel = Kernel(scenario)
         suite = PropertySuite.build(scenario, options.fairness)
+        result.fairness = suite.fairness
         ex = explore(kernel, suite, max_states, max_depth, progress)
     except ModelError as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
@@ -194,6 +195,9 @@ def _position_of(scenario: ir.ScenarioIR, name: str) -> Pos:
     for p in scenario.invariants + scenario.finals:
         if p.name == name:
             return p.pos
+    for live in scenario.liveness:
+        if live.name == name:
+            return live.pos
     for o in scenario.observes:
         if o.text == name:
             return o.pos
@@ -222,7 +226,7 @@ def _judge(
         v = ex.violations.get(name)
         if v is not None and v.path is not None:  # a lasso, or a run that ends
             lasso = [states[k] for k in v.path]
-            trace = build_trace(ex.kernel, lasso, name, v.message, loop=v.loop)
+            trace = build_trace(ex.kernel, lasso, name, v.message, loop=v.loop, pids=v.pids)
             result.properties.append(
                 PropertyResult(name, VIOLATED, name in expected, v.message, trace)
             )

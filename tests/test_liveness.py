@@ -28,13 +28,14 @@ from collections import deque
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
 from checker.kernel.model import Kernel, Pruned
-from checker.kernel.state import DISK_SLEEP, RUNNING, ZOMBIE, get
+from checker.kernel.state import DISK_SLEEP, RUNNING, ZOMBIE, State, get
 from checker.lang.ast import NOWHERE
 from checker.props.liveness import (
     Graph,
@@ -57,6 +58,7 @@ from checker.results import (
     VIOLATED,
     Counterexample,
     FileResult,
+    PropertyResult,
     Trace,
     counterexamples,
 )
@@ -98,7 +100,7 @@ def check(text: str, **options: object) -> FileResult:
     return check_text(textwrap.dedent(text), "test.proc", Options(**options))  # type: ignore[arg-type]
 
 
-def prop_result(r: FileResult, name: str):  # type: ignore[no-untyped-def]
+def prop_result(r: FileResult, name: str) -> PropertyResult:
     (p,) = [p for p in r.properties if p.name == name]
     return p
 
@@ -126,7 +128,9 @@ def graph(
     out: dict[int, list[tuple[int, int]]] = {i: [] for i in range(n)}
     for a, pid, b in edges:
         out[a].append((pid, b))
-    starts, targets, pids = [], [], []
+    starts: list[int] = []
+    targets: list[int] = []
+    pids: list[int] = []
     for i in range(n):
         starts.append(len(targets))
         if i in unexpanded:
@@ -137,7 +141,9 @@ def graph(
     starts.append(len(targets))
     extra = enabled or {}
     en = [
-        frozenset() if i in unexpanded else frozenset(p for p, _ in out[i]) | frozenset(extra.get(i, ()))
+        frozenset()
+        if i in unexpanded
+        else frozenset(p for p, _ in out[i]) | frozenset(extra.get(i, ()))
         for i in range(n)
     ]
     expanded = [i not in unexpanded for i in range(n)]
@@ -159,7 +165,8 @@ def graph(
             p.append(parent[p[-1]])
         return p[::-1]
 
-    return Graph(list(range(n)), starts, targets, pids, en, terminal, expanded, path)
+    states: list[Any] = list(range(n))  # stand-ins: only the predicates read them
+    return Graph(states, starts, targets, pids, en, terminal, expanded, path)
 
 
 def pids_between(g: Graph, a: int, b: int) -> set[int]:
@@ -180,9 +187,9 @@ def assert_lasso(
     assert path[0] == 0
     for a, b in itertools.pairwise(path):
         assert pids_between(g, a, b), (path, a, b)
-    assert any(
-        i in triggers and all(waiting[j] for j in path[k:]) for k, i in enumerate(path)
-    ), path
+    assert any(i in triggers and all(waiting[j] for j in path[k:]) for k, i in enumerate(path)), (
+        path
+    )
     if loop is None:
         assert g.terminal[path[-1]] and g.expanded[path[-1]]
         return
@@ -202,9 +209,11 @@ def search(
     g: Graph, waiting: list[bool], fairness: str, triggers: list[int] | None = None
 ) -> tuple[list[int], int | None] | None:
     triggers = [0] if triggers is None else triggers
-    found = _search(g, triggers, waiting, fairness)
-    if found is not None:
-        assert_lasso(g, found, waiting, triggers, fairness)
+    run = _search(g, triggers, waiting, fairness)
+    if run is None:
+        return None
+    found = (run.path, run.loop)
+    assert_lasso(g, found, waiting, triggers, fairness)
     return found
 
 
@@ -254,7 +263,7 @@ def test_a_cycle_without_exit_fails_under_every_fairness(fairness):
     g = graph(2, [(0, 1, 1), (1, 1, 0)])
     assert search(g, [True, True], fairness) == ([0, 1, 0], 0)
     found = check_liveness(suite(eventually(set()), fairness=fairness), g)  # type: ignore[arg-type]
-    assert [(f.name, f.path, f.loop) for f in found] == [("e", [0, 1, 0], 0)]
+    assert [(f.name, f.run.path, f.run.loop) for f in found] == [("e", [0, 1, 0], 0)]
     how = "the run loops forever"
     if fairness != "none":
         how += f", and the loop is fair ({fairness} fairness)"
@@ -275,7 +284,7 @@ def test_a_fair_exit_makes_the_property_hold(fairness):
     assert check_liveness(suite(eventually({2}), fairness=fairness), g) == []  # type: ignore[arg-type]
     # the same graph with P never true: the end state 2 is a run that ends
     found = check_liveness(suite(eventually(set()), fairness=fairness), g)  # type: ignore[arg-type]
-    assert [(f.path, f.loop) for f in found] == [([0, 2], None)]
+    assert [(f.run.path, f.run.loop) for f in found] == [([0, 2], None)]
     assert found[0].message == "`p` never becomes true: the run ends"
 
 
@@ -377,7 +386,7 @@ def test_leadsto_on_a_hand_graph():
     # 0 (P) -> 1 (Q) -> 2 (P) <-> 3; Q never after 2
     g = graph(4, [(0, 1, 1), (1, 1, 2), (2, 1, 3), (3, 1, 2)])
     found = check_liveness(suite(leadsto({0, 2}, {1})), g)  # type: ignore[arg-type]
-    assert [(f.name, f.path, f.loop) for f in found] == [("l", [0, 1, 2, 3, 2], 2)]
+    assert [(f.name, f.run.path, f.run.loop) for f in found] == [("l", [0, 1, 2, 3, 2], 2)]
     # Q after every P: holds
     assert check_liveness(suite(leadsto({0}, {1})), g) == []  # type: ignore[arg-type]
     # P never: holds vacuously
@@ -386,12 +395,6 @@ def test_leadsto_on_a_hand_graph():
     assert check_liveness(suite(leadsto({1}, {1})), g) == []  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the leadsto message names the first state on the lasso's prefix where P "
-    "holds and Q does not, even when Q holds after it; here Q holds after step 1, the "
-    "trigger is the state after step 2",
-)
 def test_the_leadsto_message_names_the_trigger_the_lasso_waits_from():
     g = graph(4, [(0, 1, 1), (1, 1, 2), (2, 1, 3), (3, 1, 2)])
     (found,) = check_liveness(suite(leadsto({0, 2}, {1})), g)  # type: ignore[arg-type]
@@ -787,7 +790,7 @@ def own_files(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def trace_states(t: Trace):  # type: ignore[no-untyped-def]
+def trace_states(t: Trace) -> list[State]:
     states = [t.initial]
     for step in t.steps:
         assert step.after is not None  # a liveness trace has no failing step
@@ -802,7 +805,7 @@ def assert_replays_in_the_kernel(r: FileResult, cx: Counterexample, fairness: st
     kernel = Kernel(r.scenario)
     t = cx.trace
     states = trace_states(t)
-    for step, a, b in zip(t.steps, states, states[1:], strict=True):
+    for step, (a, b) in zip(t.steps, itertools.pairwise(states), strict=True):
         assert (step.pid, b) in kernel.moves(a), f"step {step.number} is no step of pid {step.pid}"
     if t.loop is None:
         assert all(type(x) is Pruned for _, x in kernel.moves(states[-1]))
@@ -924,15 +927,8 @@ def test_run_fails_rejects_runs_that_are_not_fair_or_do_not_loop():
     assert run_fails(prop, "strong", states, 2, kernel.moves) is None
     assert run_fails(prop, "none", states, 1, kernel.moves) is None  # does not return
     assert run_fails(prop, "none", states, None, kernel.moves) is None  # does not end
-    assert run_fails(prop, "none", states[:3] + [states[2]], 2, kernel.moves) is None  # no step
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: run_fails takes a run cut by `assume` (every move Pruned) for a run that "
-    "ends, so replay calls it a violation, while check (and docs/language.md) leave such "
-    "paths out and the property holds",
-)
 def test_run_fails_does_not_judge_a_run_cut_by_assume():
     r = check(
         """
@@ -949,23 +945,25 @@ def test_run_fails_does_not_judge_a_run_cut_by_assume():
     kernel = Kernel(r.scenario)
     s0 = kernel.initial()
     ((_, s1),) = kernel.moves(s0)
+    assert isinstance(s1, State)
     assert [type(t) for _, t in kernel.moves(s1)] == [Pruned]
     (prop,) = PropertySuite.build(r.scenario).liveness
     assert run_fails(prop, "weak", [s0, s1], None, kernel.moves) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a lasso found under `--fairness none` (check --report writes its ITF) "
-    "cannot be replayed against its own unchanged scenario: replay judges with the "
-    "file's fairness and has no --fairness option, and says `no longer fails`",
-)
 def test_a_lasso_found_under_a_fairness_option_replays(tmp_path):
     r = checked(POLL, "none")
     (cx,) = lassos(r)
     f = write_itf(r, cx, tmp_path / "t.itf.json")
     c = run("replay", POLL, f, "--fairness", "none")
     assert c.returncode == EXIT_OK, c.stdout + c.stderr
+    # without the option, the file's weak fairness judges it, and replay says how to match
+    c = run("replay", POLL, f)
+    assert c.returncode == EXIT_FAIL, c.stdout + c.stderr
+    assert c.stdout.rstrip().endswith(
+        "(its loop was found under none fairness, and this replay judges it under weak: "
+        "add --fairness none to judge it as found)"
+    ), c.stdout
 
 
 def owed_but_not_shown(r: FileResult, cx: Counterexample, fairness: str) -> set[int]:
@@ -989,12 +987,6 @@ def test_printed_loops_show_a_step_of_every_task_fairness_owes(own_files):
         assert owed_but_not_shown(r, cx, fairness) == set(), where
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the printed lasso names, for a step two tasks could take with the same "
-    "result, the first task (kernel.explain), not the one the fair loop needs: under strong "
-    "fairness the loop shows no step of thread 4, which is runnable in it",
-)
 def test_a_strongly_fair_printed_loop_shows_the_thread_stepping(own_files):
     r = checked(own_files["stop_cont"])
     (cx,) = lassos(r)
@@ -1047,9 +1039,9 @@ def test_json_of_a_lasso(write):
     trace = props["child_reaped"]["trace"]
     assert (trace["length"], trace["loop"]) == (4, 2)
     assert trace["message"] == CHILD_REAPED
-    trace = {p["name"]: p for p in files[REAPING.name]["properties"]}[
-        "zombies_eventually_reaped"
-    ]["trace"]
+    trace = {p["name"]: p for p in files[REAPING.name]["properties"]}["zombies_eventually_reaped"][
+        "trace"
+    ]
     assert (trace["length"], trace["loop"]) == (4, 2)
     trace = {p["name"]: p for p in files["ends.proc"]["properties"]}["never_two"]["trace"]
     assert (trace["length"], trace["loop"]) == (3, None)
@@ -1170,11 +1162,6 @@ def test_leadsto_with_a_trigger_after_the_start():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the message says `main.x != 1` holds in the initial state and `main.x == 1` "
-    "never holds from there, but x == 1 after step 1; P holds without Q ever after from step 2",
-)
 def test_leadsto_message_names_the_state_after_step_2():
     p = prop_result(check(LEADSTO_LATE), "back_to_one")
     assert p.message.startswith(
@@ -1198,12 +1185,6 @@ def test_a_liveness_property_that_reads_an_unset_value_is_an_error(prop, write):
     assert r.error_trace is not None and r.error_trace.steps == []  # the initial state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the error of an eventually/leadsto that cannot be evaluated has no "
-    "position (runner._position_of looks at invariants and finals only); an invariant's "
-    "points at its line",
-)
 def test_a_liveness_property_error_points_at_its_line():
     r = check(
         """

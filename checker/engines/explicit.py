@@ -38,6 +38,7 @@ class Violation:
     # a liveness counterexample: its states (indices), and where it loops
     path: list[int] | None = None
     loop: int | None = None
+    pids: list[int | None] | None = None  # the task of each step, where it must be that one
 
 
 class PropertyError(Exception):
@@ -265,4 +266,7 @@ def _judge_liveness(ex: Exploration, suite: PropertySuite, cut: bytearray) -> No
             err.name, err.message, [states[j] for j in ex.path(err.state)]
         ) from None
     for f in found:
-        ex.violations[f.name] = Violation(f.name, f.message, f.path[-1], path=f.path, loop=f.loop)
+        run = f.run
+        ex.violations[f.name] = Violation(
+            f.name, f.message, run.path[-1], path=run.path, loop=run.loop, pids=run.pids
+        )

@@ -482,10 +482,11 @@ class Kernel(ExitContext):
                 out.append((instr, target, [*path, *(ev or [])] if record else None))
         return out
 
-    def explain(self, s: State, target: Successor) -> Step:
-        """The step from `s` that gives `target`."""
+    def explain(self, s: State, target: Successor, pid: int | None = None) -> Step:
+        """The step from `s` that gives `target` (taken by task `pid`, when
+        given: several tasks' steps may give the same state)."""
         for step in self.steps(s):
-            if step.target == target:
+            if step.target == target and (pid is None or step.pid == pid):
                 return step
         raise AssertionError("no step leads to the given state")
 

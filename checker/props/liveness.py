@@ -64,8 +64,7 @@ class Graph:
 class LivenessFailure:
     name: str
     message: str
-    path: list[int]  # state indices from the initial state
-    loop: int | None  # the path repeats from path[loop] (its last state); None: a terminal end
+    run: Run
 
 
 class LivenessError(Exception):
@@ -103,56 +102,59 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
         p = _truth(prop, prop.expr, g)
         waiting = [not v for v in p]
         triggers = [0] if waiting[0] else []
-        found = _search(g, triggers, waiting, suite.fairness)
-        if found is None:
+        run = _search(g, triggers, waiting, suite.fairness)
+        if run is None:
             return None
-        path, loop = found
-        how = _how(loop, suite.fairness)
-        return LivenessFailure(prop.name, f"`{prop.text}` never becomes true: {how}", path, loop)
+        how = _how(run.loop, suite.fairness)
+        return LivenessFailure(prop.name, f"`{prop.text}` never becomes true: {how}", run)
     if prop.kind == "leadsto":
         assert prop.expr is not None and prop.then is not None
         p = _truth(prop, prop.expr, g)
         q = _truth(prop, prop.then, g)
         waiting = [not v for v in q]
         triggers = [i for i in range(n) if p[i] and waiting[i]]
-        found = _search(g, triggers, waiting, suite.fairness)
-        if found is None:
+        run = _search(g, triggers, waiting, suite.fairness)
+        if run is None:
             return None
-        path, loop = found
-        start = next(k for k, i in enumerate(path) if p[i] and waiting[i])
         left, right = prop.text.split(" ~> ", 1)
-        how = _how(loop, suite.fairness)
+        how = _how(run.loop, suite.fairness)
+        # the earliest state of the run from which Q never holds again (its
+        # loop included): the trigger the search started from, or before it
+        path, loop = run.path, run.loop
+        start = next(
+            k
+            for k, i in enumerate(path)
+            if p[i] and all(waiting[j] for j in path[min(k, loop) if loop is not None else k :])
+        )
         when = "in the initial state" if start == 0 else f"after step {start}"
         return LivenessFailure(
             prop.name,
             f"`{left}` holds {when}, and `{right}` never holds from there: {how}",
-            path,
-            loop,
+            run,
         )
     assert prop.kind == "zombies"
     zombie_pids = sorted({t.pid for s in g.states for t in s.tasks if t.state == ZOMBIE})
-    best: tuple[list[int], int | None, int] | None = None
+    best: tuple[Run, int] | None = None
     for pid in zombie_pids:
         waiting = [_is_zombie(s, pid) for s in g.states]
         triggers = [i for i in range(n) if waiting[i]]
-        found = _search(g, triggers, waiting, suite.fairness)
-        if found is not None and (best is None or len(found[0]) < len(best[0])):
-            best = (found[0], found[1], pid)
+        run = _search(g, triggers, waiting, suite.fairness)
+        if run is not None and (best is None or len(run.path) < len(best[0].path)):
+            best = (run, pid)
     if best is None:
         return None
-    path, loop, pid = best
-    s = g.states[path[-1]]
+    run, pid = best
+    s = g.states[run.path[-1]]
     zombie = get(s.tasks, pid)
     assert zombie is not None
     parent = get(s.tasks, zombie.ppid)
     who = task_name(suite.scenario, parent) if parent is not None else f"pid {zombie.ppid}"
-    how = _how(loop, suite.fairness)
+    how = _how(run.loop, suite.fairness)
     return LivenessFailure(
         prop.name,
         f"{task_name(suite.scenario, zombie)} stays a zombie forever: "
         f"its parent, {who}, never reaps it; {how}",
-        path,
-        loop,
+        run,
     )
 
 
@@ -172,12 +174,22 @@ def _is_zombie(s: State, pid: int) -> bool:
 # ------------------------------------------------------------------ the search
 
 
-def _search(
-    g: Graph, triggers: list[int], waiting: list[bool], fairness: str
-) -> tuple[list[int], int | None] | None:
+@dataclass(frozen=True)
+class Run:
+    """A counterexample run: its states from the initial one, where its loop
+    starts (path[loop] == path[-1]; None: it ends in a terminal state), where
+    the waiting began (the trigger), and for each step the task that takes
+    it when it matters for fairness (None: whichever step leads there)."""
+
+    path: list[int]
+    loop: int | None
+    trigger: int
+    pids: list[int | None]
+
+
+def _search(g: Graph, triggers: list[int], waiting: list[bool], fairness: str) -> Run | None:
     """A run that, from some trigger on, stays in waiting states and ends in
-    a terminal state or a fair cycle: (path from the initial state, index of
-    the loop's start or None), or None when there is none."""
+    a terminal state or a fair cycle, or None when there is none."""
     if not triggers:
         return None
     # the region: waiting states reachable from a trigger through waiting
@@ -215,21 +227,26 @@ def _search(
         return None
     if best_entry is None or (best_end is not None and rank[best_end] <= rank[best_entry]):
         assert best_end is not None
-        return _lead_in(g, came, best_end), None
+        prefix, trigger = _lead_in(g, came, best_end)
+        none: list[int | None] = [None] * (len(prefix) - 1)
+        return Run(prefix, None, trigger, none)
     assert best_comp is not None and best_entry is not None
-    prefix = _lead_in(g, came, best_entry)
+    prefix, trigger = _lead_in(g, came, best_entry)
     cycle = _fair_cycle(g, best_comp, best_entry, fairness)
-    return prefix + cycle, len(prefix) - 1
+    pids: list[int | None] = [None] * (len(prefix) - 1)
+    pids += [pid for _, pid in cycle]
+    return Run(prefix + [state for state, _ in cycle], len(prefix) - 1, trigger, pids)
 
 
-def _lead_in(g: Graph, came: dict[int, int], target: int) -> list[int]:
+def _lead_in(g: Graph, came: dict[int, int], target: int) -> tuple[list[int], int]:
     """The initial state to a trigger (a shortest path), then through the
-    region to `target`."""
+    region to `target`; and where in it the trigger is."""
     inner = [target]
     while came[inner[-1]] != -1:
         inner.append(came[inner[-1]])
     inner.reverse()
-    return g.path(inner[0]) + inner[1:]
+    head = g.path(inner[0])
+    return head + inner[1:], len(head) - 1
 
 
 def _components(g: Graph, nodes: list[int]) -> list[set[int]]:
@@ -275,24 +292,32 @@ def _cyclic(g: Graph, comp: set[int]) -> bool:
     return any(g.targets[e] == i for e in g.edges(i))
 
 
-def _fair_cycle(g: Graph, comp: set[int], entry: int, fairness: str) -> list[int]:
-    """A cycle in `comp` from `entry` back to it, fair by itself: states
-    after `entry`, ending with `entry`. It goes through the edges of the
-    tasks fairness asks to step (and, for weak fairness, through a state
-    where a task it does not step in is disabled)."""
+def _fair_cycle(
+    g: Graph, comp: set[int], entry: int, fairness: str
+) -> list[tuple[int, int | None]]:
+    """A cycle in `comp` from `entry` back to it, fair by itself: its steps
+    after `entry` (the state reached, the task that takes the step when it
+    must be that one), ending at `entry`. It takes a step of each task the
+    fairness asks for (and, for weak fairness, goes through a state where a
+    task that never steps in the component is disabled). A step whose task
+    is not named is taken, in the trace, by the task with the lowest pid
+    whose step leads there, and fairness is judged on exactly that."""
     edges_of: dict[int, list[tuple[int, int]]] = {}
     for i in sorted(comp):
         for e in g.edges(i):
             j = g.targets[e]
             if j in comp:
                 edges_of.setdefault(g.pids[e], []).append((i, j))
-    stops: list[tuple[int, int] | int] = []  # edges to take, or states to visit
+    stops: list[tuple[int, int, int] | int] = []  # steps to take, or states to visit
     while True:
         cycle = _tour(g, comp, entry, stops)
         if fairness == "none":
             return cycle
-        on = [entry, *cycle]
-        taken = {pid for a, b in itertools.pairwise(on) for pid in _pids_between(g, a, b)}
+        on = [entry, *(state for state, _ in cycle)]
+        taken = {
+            pid if pid is not None else min(_pids_between(g, a, b))
+            for a, (b, pid) in zip(on, cycle, strict=False)
+        }
         if fairness == "weak":
             owed = set(frozenset.intersection(*(g.enabled[i] for i in on))) - taken
         else:
@@ -301,7 +326,8 @@ def _fair_cycle(g: Graph, comp: set[int], entry: int, fairness: str) -> list[int
             return cycle
         t = min(owed)
         if t in edges_of:
-            stops.append(edges_of[t][0])
+            a, b = edges_of[t][0]
+            stops.append((a, b, t))
         else:  # weak: never steps in the component, so it is disabled somewhere
             stops.append(min(i for i in comp if t not in g.enabled[i]))
 
@@ -311,27 +337,29 @@ def _pids_between(g: Graph, a: int, b: int) -> set[int]:
     return {g.pids[e] for e in g.edges(a) if g.targets[e] == b}
 
 
-def _tour(g: Graph, comp: set[int], entry: int, stops: list[tuple[int, int] | int]) -> list[int]:
-    """From `entry` through each stop in turn (an edge taken, or a state
-    visited) and back to `entry`, by shortest paths inside `comp`; at least
-    one edge."""
-    out: list[int] = []
+def _tour(
+    g: Graph, comp: set[int], entry: int, stops: list[tuple[int, int, int] | int]
+) -> list[tuple[int, int | None]]:
+    """From `entry` through each stop in turn (a step taken by a given
+    task, or a state visited) and back to `entry`, by shortest paths inside
+    `comp`; at least one step."""
+    out: list[tuple[int, int | None]] = []
     here = entry
     for stop in stops:
         if isinstance(stop, tuple):
-            a, b = stop
-            out += _within(g, comp, here, a)
-            out.append(b)
+            a, b, pid = stop
+            out += [(x, None) for x in _within(g, comp, here, a)]
+            out.append((b, pid))
             here = b
         else:
-            out += _within(g, comp, here, stop)
+            out += [(x, None) for x in _within(g, comp, here, stop)]
             here = stop
-    if not out:  # leave entry by one edge, so the cycle is not empty
+    if not out:  # leave entry by one step, so the cycle is not empty
         first = min(_inner(g, entry, comp))
-        out.append(first)
+        out.append((first, None))
         here = first
-    out += _within(g, comp, here, entry)
-    assert out[-1] == entry
+    out += [(x, None) for x in _within(g, comp, here, entry)]
+    assert out[-1][0] == entry
     return out
 
 
@@ -428,8 +456,8 @@ def run_fails(
         cycle = list(run[loop:])
         if len(cycle) < 2 or not _fair_run(cycle, fairness, moves):
             return None
-    elif any(type(t) is not Pruned for _, t in moves(run[-1])):
-        return None  # it does not end there
+    elif moves(run[-1]):
+        return None  # it does not end there (a branch cut by `assume` is no end)
     tail_from = _waiting_from(prop, run, loop)
     if tail_from is None:
         return None

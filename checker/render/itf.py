@@ -115,7 +115,11 @@ def action_text(pid: int, program: str, text: str) -> str:
 
 
 def trace_itf(
-    trace: Trace, scenario: ir.ScenarioIR, source: str, kind: str = "property"
+    trace: Trace,
+    scenario: ir.ScenarioIR,
+    source: str,
+    kind: str = "property",
+    fairness: str | None = None,
 ) -> dict[str, Any]:
     """The ITF document of a counterexample. `kind` is what failed: a
     property, or the `expect` form (outcomes, never, always) whose trace it is."""
@@ -141,6 +145,8 @@ def trace_itf(
     }
     if failing is not None:
         meta["forkcheck"]["failing_step"] = failing
+    if fairness is not None:
+        meta["forkcheck"]["fairness"] = fairness  # what a lasso was judged fair under
     doc: dict[str, Any] = {"#meta": meta, "vars": list(VARS), "states": states}
     if trace.loop is not None:
         # a lasso: the last state is state `loop` again, and from there it repeats
