@@ -100,8 +100,16 @@ def replay(
     lasso found under `check --fairness`)."""
     saved, fc = _states(doc, where)
     loop = doc.get("loop")
-    if loop is not None and not (isinstance(loop, int) and 0 <= loop < len(saved)):
-        raise ReplayError(f"{where}: `loop` is not the index of one of its states")
+    if loop is not None and (
+        isinstance(loop, bool)
+        or not isinstance(loop, int)
+        or not 0 <= loop < len(saved)
+        or not isinstance(fc.get("loop_step"), str)
+    ):
+        raise ReplayError(
+            f"{where}: `loop` is not the index of one of its states, or "
+            "#meta.forkcheck.loop_step (the step back to it) is missing"
+        )
     try:
         done = _replay(scenario, saved, {**fc, "loop": loop}, fairness)
     except ModelError as err:
@@ -126,7 +134,7 @@ def _replay(
     prop: str = fc["property"]
     kind = fc.get("kind", "property")
     failing = fc.get("failing_step")
-    total = len(saved) - 1 + (1 if failing else 0)
+    total = len(saved) - 1 + (1 if failing or fc.get("loop") is not None else 0)
     kernel = Kernel(scenario)
     suite = PropertySuite.build(scenario, fairness)
     known = list(suite.names) + [e.text for e in scenario.expects]
@@ -206,6 +214,29 @@ def _replay(
             f"no longer fails there",
         )
     loop = fc.get("loop")
+    if loop is not None:
+        # the step from the last state back to the loop's first state
+        back = comparable(saved[loop])
+        closed: dict[State, tuple[State, ...]] = {}
+        for s, run in current.items():
+            for step in kernel.steps(s):
+                action = action_text(step.pid, step.program, step_text(step))
+                if (
+                    type(step.target) is State
+                    and action == fc["loop_step"]
+                    and comparable(state_vars(step.target, scenario, saved[loop]["action"])) == back
+                ):
+                    closed.setdefault(step.target, (*run, step.target))
+        if not closed:
+            return Replayed(
+                False,
+                steps,
+                total,
+                f"replays ({steps} steps), but its loop does not close: "
+                f"`{fc['loop_step']}` does not lead back to state {loop}",
+            )
+        current = closed
+        steps += 1
     for s, run in current.items():
         live = next((p for p in suite.liveness if p.name == prop), None)
         if live is not None:
@@ -217,6 +248,14 @@ def _replay(
             return Replayed(
                 True, steps, total, f"replays ({steps} steps) and {prop} still fails: {message}"
             )
+    if any(p.name == prop for p in suite.liveness):
+        return Replayed(
+            False,
+            steps,
+            total,
+            f"replays ({steps} steps), but {prop} no longer fails on this run "
+            f"(judged under {suite.fairness} fairness)",
+        )
     return Replayed(
         False,
         steps,

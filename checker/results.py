@@ -49,6 +49,9 @@ class Trace:
     # a lasso (liveness): the steps after step `loop` repeat forever (the
     # last step returns to the state after step `loop`); None: no loop
     loop: int | None = None
+    # a safety counterexample is a shortest path to where the property
+    # fails; a liveness one is a whole run (a lasso, or a run that ends)
+    liveness: bool = False
 
     def final_state(self) -> State:
         for step in reversed(self.steps):
@@ -128,6 +131,7 @@ def build_trace(
     failure: Failure | None = None,
     loop: int | None = None,
     pids: list[int | None] | None = None,
+    liveness: bool = False,
 ) -> Trace:
     """Replay a path of states (and a failing last step) into steps with
     what each one did; `loop`: the path's last state is its state `loop`,
@@ -146,7 +150,7 @@ def build_trace(
                 len(steps) + 1, step.pid, step.program, step.instr, step.events, last, None, failure
             )
         )
-    return Trace(prop, message, path[0], steps, loop)
+    return Trace(prop, message, path[0], steps, loop, liveness)
 
 
 # ------------------------------------------------------------------ values

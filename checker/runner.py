@@ -226,7 +226,9 @@ def _judge(
         v = ex.violations.get(name)
         if v is not None and v.path is not None:  # a lasso, or a run that ends
             lasso = [states[k] for k in v.path]
-            trace = build_trace(ex.kernel, lasso, name, v.message, loop=v.loop, pids=v.pids)
+            trace = build_trace(
+                ex.kernel, lasso, name, v.message, loop=v.loop, pids=v.pids, liveness=True
+            )
             result.properties.append(
                 PropertyResult(name, VIOLATED, name in expected, v.message, trace)
             )
@@ -268,7 +270,7 @@ def _judge(
             )
 
     for exp in scenario.expects:
-        judged = _expectation(result, exp, by_name, ex, terminals, trace_to, scenario)
+        judged = _expectation(result, exp, by_name, ex, terminals, trace_to, suite)
         judged.kind = exp.kind
         result.expectations.append(judged)
     # every checked property no `expect violation` names must hold
@@ -299,7 +301,7 @@ def _expectation(
     ex: Exploration,
     terminals: list[State],
     trace_to: Any,
-    scenario: ir.ScenarioIR,
+    suite: PropertySuite,
 ) -> ExpectationResult:
     line = exp.pos.line
     complete = ex.complete
@@ -318,9 +320,12 @@ def _expectation(
             return ExpectationResult(
                 exp.text, line, UNDECIDED, "not found before the search stopped"
             )
-        return ExpectationResult(
-            exp.text, line, NOT_MET, f"{exp.name} holds in every reachable state"
-        )
+        where = "in every reachable state"
+        if any(live.name == exp.name for live in suite.liveness):
+            where = (
+                f"on every run that ends and every fair infinite run ({suite.fairness} fairness)"
+            )
+        return ExpectationResult(exp.text, line, NOT_MET, f"{exp.name} holds {where}")
 
     fns = [compile_property(e) for e in exp.exprs]
     results = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from checker.kernel.model import Failure, Incomplete, Kernel, ModelError, Pruned
 from checker.kernel.state import State
-from checker.lang.pyexpr import Unset
+from checker.lang.pyexpr import EvalError, Unset
 from checker.props.liveness import Graph, LivenessError, check_liveness
 from checker.props.suite import PropertySuite
 from checker.props.zombies import first_stuck_zombie
@@ -134,7 +134,7 @@ def explore(
                 continue
             try:
                 message = check(s)
-            except Unset as err:
+            except (Unset, EvalError) as err:
                 raise PropertyError(name, str(err), [states[j] for j in ex.path(i)]) from None
             if message is not None:
                 violations[name] = Violation(name, message, i)
@@ -156,9 +156,9 @@ def explore(
                 pairs = moves_of(s)
                 succ = [target for _, target in pairs]
                 step_pids = [pid for pid, _ in pairs]
-                enabled.append(
-                    frozenset(pid for pid, target in pairs if type(target) is not Pruned)
-                )
+                # able to step: any step, one cut by `assume` included (its
+                # fair step ends the run, which is then not judged)
+                enabled.append(frozenset(pid for pid, _ in pairs))
             else:
                 succ = successors(s)
         except Incomplete as err:
@@ -215,7 +215,7 @@ def explore(
                     continue
                 try:
                     message = check(s)
-                except Unset as err:
+                except (Unset, EvalError) as err:
                     raise PropertyError(
                         name, str(err), [states[j] for j in ex.path(head)]
                     ) from None

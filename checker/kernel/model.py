@@ -246,6 +246,7 @@ def uses_task_values(scenario: ir.ScenarioIR) -> bool:
     exprs = [p.expr for p in scenario.invariants + scenario.finals]
     exprs += [o.expr for o in scenario.observes]
     exprs += [e for x in scenario.expects for e in x.exprs]
+    exprs += [e for live in scenario.liveness for e in (live.expr, live.then) if e is not None]
     return any(isinstance(x, ir.TaskVar) for e in exprs for x in ir.walk(e))
 
 

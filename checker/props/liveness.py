@@ -34,9 +34,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from checker.kernel.model import Pruned
 from checker.kernel.state import ZOMBIE, State, get
-from checker.lang.pyexpr import Unset
+from checker.lang.pyexpr import EvalError, Unset
 from checker.props.suite import Liveness, PropertySuite, task_name
 
 
@@ -86,11 +85,16 @@ def check_liveness(suite: PropertySuite, g: Graph) -> list[LivenessFailure]:
 
 
 def _truth(prop: Liveness, fn: Callable[[State], object], g: Graph) -> list[bool]:
+    """P (or Q) in every state. A value a state does not have yet (a local
+    not assigned yet) makes it false there: for `eventually` and `leadsto`,
+    "no value yet" is "not yet" (docs/language.md)."""
     values = []
     for i, s in enumerate(g.states):
         try:
             values.append(bool(fn(s)))
-        except Unset as err:
+        except Unset:
+            values.append(False)
+        except EvalError as err:
             raise LivenessError(prop.name, str(err), i) from None
     return values
 
@@ -150,11 +154,15 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
     parent = get(s.tasks, zombie.ppid)
     who = task_name(suite.scenario, parent) if parent is not None else f"pid {zombie.ppid}"
     how = _how(run.loop, suite.fairness)
+    threads = [t.pid for t in s.tasks if t.tgid == zombie.pid and t.pid != zombie.pid]
+    if threads:
+        # delay_group_leader: no wait reaps a leader while its threads live
+        alive = ", ".join(map(str, threads))
+        why = f"its thread{'s' if len(threads) > 1 else ''} {alive} never end{'s' if len(threads) == 1 else ''}, so no wait can reap it"
+    else:
+        why = f"its parent, {who}, never reaps it"
     return LivenessFailure(
-        prop.name,
-        f"{task_name(suite.scenario, zombie)} stays a zombie forever: "
-        f"its parent, {who}, never reaps it; {how}",
-        run,
+        prop.name, f"{task_name(suite.scenario, zombie)} stays a zombie forever: {why}; {how}", run
     )
 
 
@@ -468,20 +476,26 @@ def run_fails(
     return f"from step {tail_from} on it waits forever: steps {loop + 1} to {steps} repeat{fair}"
 
 
+def _holds(fn: Callable[[State], object] | None, s: State) -> bool:
+    assert fn is not None
+    try:
+        return bool(fn(s))
+    except Unset:
+        return False
+
+
 def _waiting_from(prop: Liveness, run: Sequence[State], loop: int | None) -> int | None:
     """The first index from which the run waits forever (to its end, or
     through its loop), as the property defines waiting; None if it does not."""
     last = len(run)
     first_needed = loop if loop is not None else last - 1
     if prop.kind == "eventually":
-        assert prop.expr is not None
-        return 0 if not any(prop.expr(s) for s in run) else None
+        return 0 if not any(_holds(prop.expr, s) for s in run) else None
     if prop.kind == "leadsto":
-        assert prop.expr is not None and prop.then is not None
         for k, s in enumerate(run):
             # the loop repeats run[loop:]: waiting must last through it too
             since = min(k, loop) if loop is not None else k
-            if prop.expr(s) and all(not prop.then(x) for x in run[since:]):
+            if _holds(prop.expr, s) and not any(_holds(prop.then, x) for x in run[since:]):
                 return k
         return None
     pids = {t.pid for t in run[first_needed].tasks if t.state == ZOMBIE}
@@ -502,7 +516,7 @@ def _fair_run(
     taken: set[int] = set()
     for a, b in itertools.pairwise(cycle):
         steps = moves(a)
-        enabled.append({pid for pid, t in steps if type(t) is not Pruned})
+        enabled.append({pid for pid, _ in steps})
         taken |= {pid for pid, t in steps if t == b}
     if fairness == "weak":
         return set.intersection(*enabled) <= taken

@@ -9,6 +9,10 @@ A state has three variables:
 - `last_pid`: the pid allocator's cursor;
 - `action`: the step that led to it (`pid 3 (main): exit 2`), "init" first.
 
+A lasso (a liveness counterexample) has `loop`, the index of the first
+state of its loop: the states from there to the last repeat forever, and
+`#meta.forkcheck.loop_step` is the step from the last state back to it.
+
 Integers are written `{"#bigint": "N"}`, as Quint writes them. The trace's
 `#meta` says which property failed and, when the last step is a failing
 `assert` (a step with no state after it), which task took it.
@@ -149,8 +153,12 @@ def trace_itf(
         meta["forkcheck"]["fairness"] = fairness  # what a lasso was judged fair under
     doc: dict[str, Any] = {"#meta": meta, "vars": list(VARS), "states": states}
     if trace.loop is not None:
-        # a lasso: the last state is state `loop` again, and from there it repeats
+        # a lasso, as ITF writes one: the states from `loop` to the last
+        # repeat forever; the step from the last back to state `loop` is
+        # not a state of its own, so #meta says which step it is
+        doc["states"] = states[:-1]
         doc["loop"] = trace.loop
+        meta["forkcheck"]["loop_step"] = states[-1]["action"]
     return doc
 
 

@@ -67,6 +67,12 @@ def trace_json(trace: Trace, programs: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
+def _has_liveness(r: FileResult) -> bool:
+    scenario = r.scenario
+    assert scenario is not None
+    return bool(scenario.liveness) or "zombies_eventually_reaped" in scenario.checks
+
+
 def file_json(r: FileResult) -> dict[str, Any]:
     progs = r.programs
     return {
@@ -79,6 +85,7 @@ def file_json(r: FileResult) -> dict[str, Any]:
         "depth": r.depth,
         "seconds": round(r.seconds, 4),
         "complete": r.complete,
+        "fairness": r.fairness if r.scenario is not None and _has_liveness(r) else None,
         "stopped_by": r.stop,
         "terminal_states": r.terminal_states,
         "properties": [

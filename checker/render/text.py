@@ -302,7 +302,11 @@ def step_line(step: TraceStep) -> str:
 
 def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
     n = len(trace.steps)
-    what = "counterexample, a lasso" if trace.loop is not None else "shortest counterexample"
+    what = "shortest counterexample"
+    if trace.loop is not None:
+        what = "counterexample, a lasso"
+    elif trace.liveness:
+        what = "counterexample, a run that ends"
     lines = [f"{what} ({n} step{'s' if n != 1 else ''}):"]
     width = len(str(n))
     states = [trace.initial] + [st.after for st in trace.steps if st.after is not None]

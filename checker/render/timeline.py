@@ -38,7 +38,6 @@ STATES: dict[str, tuple[str, str]] = {
     GONE: ("gone", "#bdbdbd"),
 }
 VIOLATION = "#d32f2f"
-LOOP = "#6a1b9a"  # the arrow that closes a lasso
 FONT = "Helvetica"
 
 # arrow kinds: colour, style
@@ -152,7 +151,7 @@ def timeline(
         cells.append(tuple(row))
         execs.append(tuple(progs))
     n = len(trace.steps)
-    violating = violating and trace.loop is None  # a lasso fails as a whole
+    violating = violating and not trace.liveness  # a whole run fails, not one step
     actions = tuple(
         Action(
             step.number,
@@ -301,6 +300,8 @@ def timeline_dot(tl: Timeline) -> str:
             head = "" if k in (0, columns - 1) else str(k)
             if tl.loop is not None and k == tl.loop + 1:
                 head = f"↻ {k}"
+            if tl.loop is not None and k == len(tl.actions):
+                head = f"{k}, then ↻ {tl.loop + 1}"  # the steps from the ↻ repeat forever
             colour = VIOLATION if k in by_column and by_column[k].violating else "#000000"
             col.node(f"h{k}", head, shape="plaintext", fontcolor=colour)
             previous = f"h{k}"
@@ -357,19 +358,6 @@ def timeline_dot(tl: Timeline) -> str:
     for row in "hf":  # the step numbers above and below, kept in line
         for k in range(columns - 1):
             g.edge(f"{row}{k}", f"{row}{k + 1}", style="invis", weight="100")
-    if tl.loop is not None and tl.actions:
-        # after the last step, the run goes on with the step after `loop`
-        last = len(tl.actions)
-        g.edge(
-            f"h{last}",
-            f"h{tl.loop + 1}",
-            label="repeats forever",
-            color=LOOP,
-            fontcolor=LOOP,
-            style="dashed",
-            constraint="false",
-            penwidth="1.5",
-        )
     # what happened between lanes
     for a in tl.arrows:
         colour, style = ARROWS[a.kind]
