@@ -559,9 +559,11 @@ def graph(
         typer.Option("--format", "-f", help="svg, png or dot; by default what -o says, else dot."),
     ] = None,
     output: OutOption = None,
+    fairness: FairnessOption = None,
 ) -> None:
     """Draw the explored state graph: every state with its tasks, every step; the states
-    where a property fails in red, and the shortest path to each in bold red.
+    where a property fails in red, and the shortest path to the first one in bold red
+    (for a liveness property, its whole counterexample run, loop included).
 
     Exit status: 0 written; 1 the graph has more than --max-nodes states; 2 a usage,
     parse or static error, or `dot` missing for svg/png.
@@ -569,7 +571,8 @@ def graph(
     from checker.runner import explore_graph
 
     out_fmt = _output_format(fmt, output, ("svg", "png", "dot"), "dot")
-    drawn = explore_graph(str(path), max_nodes)
+    _check_fairness(fairness)
+    drawn = explore_graph(str(path), max_nodes, fairness)
     if drawn.result.errors:
         from checker.errors import format_diagnostics
 

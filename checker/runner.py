@@ -88,7 +88,7 @@ class GraphDrawing:
     too_big: bool = False
 
 
-def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
+def explore_graph(path: str, max_nodes: int, fairness: str | None = None) -> GraphDrawing:
     """The state graph of a scenario as dot, explored up to `max_nodes`
     states (one more and it is too big to draw)."""
     from checker.render.stategraph import state_graph_dot
@@ -107,7 +107,7 @@ def explore_graph(path: str, max_nodes: int) -> GraphDrawing:
     limit = min(max_nodes + 1, settings.max_states or DEFAULT_MAX_STATES)
     try:
         kernel = Kernel(scenario)
-        suite = PropertySuite.build(scenario)
+        suite = PropertySuite.build(scenario, fairness)
         ex = explore(kernel, suite, limit, settings.max_depth, keep_graph=True)
     except (ModelError, PropertyError) as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]

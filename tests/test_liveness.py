@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import subprocess
 import textwrap
 import traceback
@@ -218,8 +219,11 @@ def search(
 
 
 def suite(*props: Liveness, fairness: str = "weak") -> SimpleNamespace:
-    """What check_liveness reads of a PropertySuite (no zombies: no scenario)."""
-    return SimpleNamespace(liveness=list(props), fairness=fairness, scenario=None)
+    """What check_liveness reads of a PropertySuite (no zombies: no scenario;
+    no task left at a run's end: the hand graphs' states are not states)."""
+    return SimpleNamespace(
+        liveness=list(props), fairness=fairness, scenario=None, deadlock=lambda s: None
+    )
 
 
 def eventually(good: set[int], text: str = "p") -> Liveness:
@@ -1316,3 +1320,39 @@ def test_a_lasso_whose_loop_does_not_close_does_not_replay(tmp_path):
         "replays (3 steps), but its loop does not close: "
         f"`{doc['#meta']['forkcheck']['loop_step']}` does not lead back to state 0"
     )
+
+
+def test_a_run_that_ends_stuck_says_why_no_task_can_step():
+    r = check(
+        """
+        program main {
+            var done = 0
+            pause()
+            done = 1
+        }
+        eventually e: main.done == 1
+        check assertions
+        """
+    )
+    p = prop_result(r, "e")
+    assert p.message == (
+        "`main.done == 1` never becomes true: the run ends (no task can take a step: "
+        "pid 2 (main) sleeps in `pause()` (line 4); only a handler ends it, and no signal has one)"
+    )
+
+
+def test_the_state_graph_draws_a_whole_lasso_under_the_fairness_asked_for():
+    from checker.runner import explore_graph
+
+    weak = explore_graph(str(POLL), 100)
+    assert weak.source is not None and "#d32f2f" not in weak.source  # holds: nothing red
+    drawn = explore_graph(str(POLL), 100, "none")
+    assert drawn.source is not None
+    red = re.findall(r"^\ts(\d+) -> s(\d+) \[[^\]]*color=\"#d32f2f\"", drawn.source, re.M)
+    r = checked(POLL, "none")
+    (cx,) = lassos(r)
+    # every step of the lasso, the one back into the loop included, is bold red
+    assert len(red) == len(cx.trace.steps)
+    c = run("graph", POLL, "--fairness", "none")
+    assert c.returncode == EXIT_OK, c.stderr
+    assert c.stdout.rstrip("\n") == drawn.source.rstrip("\n")

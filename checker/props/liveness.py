@@ -109,7 +109,7 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
         run = _search(g, triggers, waiting, suite.fairness)
         if run is None:
             return None
-        how = _how(run.loop, suite.fairness)
+        how = _how(suite, run, g)
         return LivenessFailure(prop.name, f"`{prop.text}` never becomes true: {how}", run)
     if prop.kind == "leadsto":
         assert prop.expr is not None and prop.then is not None
@@ -121,7 +121,7 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
         if run is None:
             return None
         left, right = prop.text.split(" ~> ", 1)
-        how = _how(run.loop, suite.fairness)
+        how = _how(suite, run, g)
         # the earliest state of the run from which Q never holds again (its
         # loop included): the trigger the search started from, or before it
         path, loop = run.path, run.loop
@@ -153,7 +153,7 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
     assert zombie is not None
     parent = get(s.tasks, zombie.ppid)
     who = task_name(suite.scenario, parent) if parent is not None else f"pid {zombie.ppid}"
-    how = _how(run.loop, suite.fairness)
+    how = _how(suite, run, g)
     threads = [t.pid for t in s.tasks if t.tgid == zombie.pid and t.pid != zombie.pid]
     if threads:
         # delay_group_leader: no wait reaps a leader while its threads live
@@ -166,9 +166,12 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
     )
 
 
-def _how(loop: int | None, fairness: str) -> str:
+def _how(suite: PropertySuite, run: Run, g: Graph) -> str:
+    loop, fairness = run.loop, suite.fairness
     if loop is None:
-        return "the run ends"
+        stuck = suite.deadlock(g.states[run.path[-1]])
+        # a run that ends with tasks left: say why none of them can step
+        return f"the run ends ({stuck})" if stuck else "the run ends"
     if fairness == "none":
         return "the run loops forever"
     return f"the run loops forever, and the loop is fair ({fairness} fairness)"

@@ -111,7 +111,7 @@ class PropertySuite:
         for inv in scenario.invariants:
             suite.state_checks.append((inv.name, _predicate(inv)))
         if "no_deadlock" in checks:
-            suite.terminal_checks.append(("no_deadlock", suite._deadlock))
+            suite.terminal_checks.append(("no_deadlock", suite.deadlock))
         for fin in scenario.finals:
             suite.terminal_checks.append((fin.name, _predicate(fin)))
         suite.zombies = "zombies_reaped" in checks
@@ -135,7 +135,7 @@ class PropertySuite:
         )
         return suite
 
-    def _deadlock(self, s: State) -> str | None:
+    def deadlock(self, s: State) -> str | None:
         """A terminal state in which some task other than the idle init is
         still alive: nobody can ever step again."""
         stuck = builtin.live_tasks(s)

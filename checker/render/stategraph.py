@@ -86,7 +86,8 @@ def state_graph_dot(
     bad, failing_steps = failing_here(ex, kernel, suite)
     on_path: set[tuple[int, int]] = set()
     for v in ex.violations.values():
-        p = ex.path(v.state)
+        # a lasso's whole run (its loop too), else the shortest path
+        p = v.path if v.path is not None else ex.path(v.state)
         on_path.update(itertools.pairwise(p))
     terminals = set(ex.terminals)
     g = graphviz.Digraph("states")

@@ -52,6 +52,7 @@ ARROWS: dict[str, tuple[str, str]] = {
 }
 
 LABEL_WIDTH = 22  # characters of a statement shown in its box (all of it in the tooltip)
+LABEL_EVERY = 20  # columns between the lane names repeated inside a long picture
 
 
 @dataclass(frozen=True)
@@ -254,15 +255,16 @@ def _node(k: int, pid: int) -> str:
     return f"c{k}_{pid}"
 
 
-def _legend() -> str:
+def _legend(gone: bool = True) -> str:
     cells = "".join(
         f'<TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">{escape(text)}  </TD>'
-        for text, colour in STATES.values()
+        for key, (text, colour) in STATES.items()
+        if gone or key != GONE
     )
     return f"<TABLE BORDER='0' CELLSPACING='2'><TR>{cells}</TR></TABLE>"
 
 
-def title_label(title: str, subtitle: str, legend: bool = True) -> str:
+def title_label(title: str, subtitle: str, legend: bool = True, gone: bool = True) -> str:
     """An HTML-like label: the title in bold, the message, then (with
     `legend`) what the state colours mean."""
     sub = escape(short(subtitle, 160))
@@ -270,7 +272,7 @@ def title_label(title: str, subtitle: str, legend: bool = True) -> str:
         "<<TABLE BORDER='0' CELLSPACING='0'>"
         f"<TR><TD ALIGN='LEFT'><B>{escape(title)}</B></TD></TR>"
         f"<TR><TD ALIGN='LEFT'>{sub}</TD></TR>"
-        + (f"<TR><TD ALIGN='LEFT'>{_legend()}</TD></TR>" if legend else "")
+        + (f"<TR><TD ALIGN='LEFT'>{_legend(gone)}</TD></TR>" if legend else "")
         + "</TABLE>>"
     )
 
@@ -329,6 +331,18 @@ def timeline_dot(tl: Timeline) -> str:
                     )
                 elif state == UNBORN:
                     col.node(name, "", shape="point", style="invis", width="0.01")
+                elif k % LABEL_EVERY == 0:
+                    # a wide picture names its lanes again now and then
+                    col.node(
+                        name,
+                        "",
+                        shape="point",
+                        width="0.01",
+                        color=STATES[state][1],
+                        xlabel=plain(tl.labels[lane]),
+                        fontcolor="#9e9e9e",
+                        fontsize="8",
+                    )
                 else:
                     col.node(name, "", shape="point", width="0.01", color=STATES[state][1])
                 col.edge(previous, name, style="invis")

@@ -49,7 +49,7 @@ def tree_dot(
     g = graphviz.Digraph("tree")
     g.attr(
         rankdir="TB",
-        label=title_label(title, subtitle),
+        label=title_label(title, subtitle, gone=False),  # a tree shows no gone task
         labelloc="t",
         labeljust="l",
         fontname=FONT,
