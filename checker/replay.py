@@ -161,9 +161,15 @@ def _replay(
     if first != comparable(saved[0]):
         diff = first_difference(comparable(saved[0]), first)
         return Replayed(False, 0, total, f"the initial state differs: {diff}")
+    # the states to follow: the saved ones after the first, and for a lasso
+    # the loop's first state again, reached by the step ITF keeps in #meta
+    loop = fc.get("loop")
+    wanted = saved[1:]
+    if loop is not None:
+        wanted = [*wanted, {**saved[loop], "action": fc["loop_step"]}]
     # the states the trace may be in, each with one run that leads there
     current: dict[State, tuple[State, ...]] = {start: (start,)}
-    for k, want in enumerate(saved[1:], start=1):
+    for k, want in enumerate(wanted, start=1):
         target = comparable(want)
         nxt: dict[State, tuple[State, ...]] = {}
         possible: list[str] = []
@@ -180,10 +186,18 @@ def _replay(
                     nxt.setdefault(step.target, (*current[s], step.target))
                 elif closest is None and action == want.get("action"):
                     closest = got
+        if not nxt and k == len(saved):  # the step back into the loop
+            return Replayed(
+                False,
+                k - 1,
+                total,
+                f"replays ({k - 1} steps), but its loop does not close: "
+                f"`{fc['loop_step']}` does not lead back to state {loop}",
+            )
         if not nxt:
             return Replayed(False, k - 1, total, _diverged(k, want, possible, closest))
         current = nxt
-    steps = len(saved) - 1
+    steps = len(wanted)
     if failing:
         steps += 1
         possible = []
@@ -213,32 +227,8 @@ def _replay(
             f"replays up to its last step, step {steps}, but `{failing['action']}` "
             f"no longer fails there",
         )
-    loop = fc.get("loop")
-    if loop is not None:
-        # the step from the last state back to the loop's first state
-        back = comparable(saved[loop])
-        closed: dict[State, tuple[State, ...]] = {}
-        for s, run in current.items():
-            for step in kernel.steps(s):
-                action = action_text(step.pid, step.program, step_text(step))
-                if (
-                    type(step.target) is State
-                    and action == fc["loop_step"]
-                    and comparable(state_vars(step.target, scenario, saved[loop]["action"])) == back
-                ):
-                    closed.setdefault(step.target, (*run, step.target))
-        if not closed:
-            return Replayed(
-                False,
-                steps,
-                total,
-                f"replays ({steps} steps), but its loop does not close: "
-                f"`{fc['loop_step']}` does not lead back to state {loop}",
-            )
-        current = closed
-        steps += 1
+    live = next((p for p in suite.liveness if p.name == prop), None)
     for s, run in current.items():
-        live = next((p for p in suite.liveness if p.name == prop), None)
         if live is not None:
             message = run_fails(live, suite.fairness, run, loop, kernel.moves)
         else:
@@ -248,7 +238,7 @@ def _replay(
             return Replayed(
                 True, steps, total, f"replays ({steps} steps) and {prop} still fails: {message}"
             )
-    if any(p.name == prop for p in suite.liveness):
+    if live is not None:
         return Replayed(
             False,
             steps,

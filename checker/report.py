@@ -19,22 +19,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.engines.explicit import Exploration, explore
 from checker.files import write_atomic
-from checker.kernel.model import Kernel
-from checker.props.suite import PropertySuite
 from checker.render.dot import RenderError, have_dot, render
 from checker.render.itf import trace_itf
-from checker.render.stategraph import state_graph_dot
 from checker.render.text import render_trace, step_line
 from checker.render.timeline import timeline, timeline_dot
 from checker.render.tree import state_at, tree_dot
 from checker.results import Counterexample, FileResult, counterexamples
+from checker.runner import draw_state_graph
 
 GRAPH_LIMIT = 150  # states; a larger graph is left to `forkcheck graph --max-nodes`
 
@@ -57,8 +53,8 @@ class Page:
     folder: str
     drawn: list[Drawn] = field(default_factory=list)
     graph_dot: str | None = None
-    graph_svg: str | None = None
     graph_note: str = ""
+    svgs: dict[str, str] = field(default_factory=dict)  # "graph" -> SVG text
 
 
 @dataclass
@@ -66,7 +62,6 @@ class Report:
     directory: Path
     pages: list[Page]
     dot_missing: bool
-    files: int
     seconds: float
     render_errors: list[str] = field(default_factory=list)
 
@@ -122,30 +117,12 @@ def graph_source(r: FileResult, max_nodes: int) -> tuple[str | None, str]:
             f"the state graph has {r.states:,} states, more than {max_nodes} "
             f"(draw it with `forkcheck graph {r.path} --max-nodes {r.states}`)"
         )
-    kernel = Kernel(r.scenario)
-    suite = PropertySuite.build(r.scenario)
-    # one state more than we draw: past that, it is too big (whatever the
-    # bounds the check ran with, this exploration stays this small)
-    limit = max_nodes + 1
-    if r.scenario.settings.max_states:
-        limit = min(limit, r.scenario.settings.max_states)
-    ex = explore(kernel, suite, limit, r.scenario.settings.max_depth, keep_graph=True)
-    if len(ex.states) > max_nodes:
+    # explored again, with the graph kept: a small scenario (at most
+    # max_nodes states) explores in milliseconds
+    source = draw_state_graph(r.scenario, r.path, max_nodes, r.fairness)
+    if source is None:
         return None, f"the state graph has more than {max_nodes} states"
-    title = f"{r.path}: state graph"
-    return state_graph_dot(ex, kernel, suite, title, graph_subtitle(ex)), ""
-
-
-def graph_subtitle(ex: Exploration) -> str:
-    text = f"{len(ex.states):,} states, {ex.transitions:,} transitions"
-    if ex.violations:
-        text += (
-            "; red: the states where " + ", ".join(sorted(ex.violations)) + " fails"
-            "; bold red: the shortest path to the first one found"
-        )
-    if not ex.complete:
-        text += f"; incomplete: stopped by {ex.stop}"
-    return text
+    return source, ""
 
 
 # ------------------------------------------------------------------ the whole run
@@ -174,7 +151,7 @@ def build(results: list[FileResult], directory: Path, pictures: bool | None = No
     started = time.perf_counter()
     pictures = have_dot() if pictures is None else pictures
     pages: list[Page] = []
-    jobs: list[tuple[str, Callable[[str], None]]] = []  # (dot source, where the SVG goes)
+    jobs: list[tuple[str, dict[str, str], str]] = []  # dot source, and where its SVG goes
     for r, folder in zip(results, _folder_names(results), strict=True):
         page = Page(r, folder)
         pages.append(page)
@@ -187,36 +164,22 @@ def build(results: list[FileResult], directory: Path, pictures: bool | None = No
             if cx.kind != "error":
                 d.files["trace.itf.json"] = itf_text(r, cx)
             for name in ("trace", "tree"):
-                jobs.append((d.files[f"{name}.dot"], _setter(d.svgs, name)))
+                jobs.append((d.files[f"{name}.dot"], d.svgs, name))
         if not r.errors:
             page.graph_dot, page.graph_note = graph_source(r, GRAPH_LIMIT)
             if page.graph_dot is not None:
-                jobs.append((page.graph_dot, _set_graph(page)))
-    report = Report(directory, pages, not pictures, 0, 0.0)
+                jobs.append((page.graph_dot, page.svgs, "graph"))
+    report = Report(directory, pages, not pictures, 0.0)
     if pictures:
         with ThreadPoolExecutor(max_workers=2) as pool:
             done = list(pool.map(lambda job: _render_svg(job[0]), jobs))
-        for (_, put), (svg, error) in zip(jobs, done, strict=True):
+        for (_, svgs, name), (svg, error) in zip(jobs, done, strict=True):
             if svg is not None:
-                put(svg)
+                svgs[name] = svg
             elif error not in report.render_errors:
                 report.render_errors.append(error)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _setter(target: dict[str, str], key: str) -> Callable[[str], None]:
-    def put(svg: str) -> None:
-        target[key] = svg
-
-    return put
-
-
-def _set_graph(page: Page) -> Callable[[str], None]:
-    def put(svg: str) -> None:
-        page.graph_svg = svg
-
-    return put
 
 
 def _render_svg(source: str) -> tuple[str | None, str]:
@@ -263,8 +226,8 @@ def write(report: Report) -> int:
     for page in report.pages:
         if page.graph_dot is not None:
             mine.append(_put(root, f"{page.folder}/graph.dot", page.graph_dot))
-            if page.graph_svg is not None:
-                mine.append(_put(root, f"{page.folder}/graph.svg", page.graph_svg))
+            if "graph" in page.svgs:
+                mine.append(_put(root, f"{page.folder}/graph.svg", page.svgs["graph"]))
         for d in page.drawn:
             for name, text in d.files.items():
                 mine.append(_put(root, f"{d.folder}/{name}", text))

@@ -53,11 +53,15 @@ class Trace:
     # fails; a liveness one is a whole run (a lasso, or a run that ends)
     liveness: bool = False
 
+    def states(self) -> list[State]:
+        """The state after each step, the initial one first; a failing step
+        leaves the state as it was."""
+        return [self.initial] + [
+            st.after if st.after is not None else st.before for st in self.steps
+        ]
+
     def final_state(self) -> State:
-        for step in reversed(self.steps):
-            if step.after is not None:
-                return step.after
-        return self.initial
+        return self.states()[-1]
 
 
 @dataclass

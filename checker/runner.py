@@ -91,9 +91,6 @@ class GraphDrawing:
 def explore_graph(path: str, max_nodes: int, fairness: str | None = None) -> GraphDrawing:
     """The state graph of a scenario as dot, explored up to `max_nodes`
     states (one more and it is too big to draw)."""
-    from checker.render.stategraph import state_graph_dot
-    from checker.report import graph_subtitle
-
     text = read_source(path)
     if isinstance(text, FileResult):
         return GraphDrawing(text)
@@ -103,19 +100,30 @@ def explore_graph(path: str, max_nodes: int, fairness: str | None = None) -> Gra
     except UserError as err:
         result.errors = [d for d in err.diagnostics if d.severity == "error"]
         return GraphDrawing(result)
-    settings = scenario.settings
-    limit = min(max_nodes + 1, settings.max_states or DEFAULT_MAX_STATES)
     try:
-        kernel = Kernel(scenario)
-        suite = PropertySuite.build(scenario, fairness)
-        ex = explore(kernel, suite, limit, settings.max_depth, keep_graph=True)
+        source = draw_state_graph(scenario, path, max_nodes, fairness)
     except (ModelError, PropertyError) as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
         return GraphDrawing(result)
+    return GraphDrawing(result, source, too_big=source is None)
+
+
+def draw_state_graph(
+    scenario: ir.ScenarioIR, path: str, max_nodes: int, fairness: str | None
+) -> str | None:
+    """The dot source of the scenario's state graph, explored with the graph
+    kept up to one state more than `max_nodes` (whatever bounds a check ran
+    with); None when it has more than that."""
+    from checker.render.stategraph import graph_subtitle, state_graph_dot
+
+    settings = scenario.settings
+    limit = min(max_nodes + 1, settings.max_states or DEFAULT_MAX_STATES)
+    kernel = Kernel(scenario)
+    suite = PropertySuite.build(scenario, fairness)
+    ex = explore(kernel, suite, limit, settings.max_depth, keep_graph=True)
     if len(ex.states) > max_nodes:
-        return GraphDrawing(result, too_big=True)
-    title = f"{path}: state graph"
-    return GraphDrawing(result, state_graph_dot(ex, kernel, suite, title, graph_subtitle(ex)))
+        return None
+    return state_graph_dot(ex, kernel, suite, f"{path}: state graph", graph_subtitle(ex))
 
 
 def check_text(
@@ -224,10 +232,11 @@ def _judge(
 
     for name in suite.names:
         v = ex.violations.get(name)
-        if v is not None and v.path is not None:  # a lasso, or a run that ends
-            lasso = [states[k] for k in v.path]
+        if v is not None and v.run is not None:  # a lasso, or a run that ends
+            run = v.run
+            lasso = [states[k] for k in run.path]
             trace = build_trace(
-                ex.kernel, lasso, name, v.message, loop=v.loop, pids=v.pids, liveness=True
+                ex.kernel, lasso, name, v.message, loop=run.loop, pids=run.pids, liveness=True
             )
             result.properties.append(
                 PropertyResult(name, VIOLATED, name in expected, v.message, trace)

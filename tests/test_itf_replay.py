@@ -11,18 +11,16 @@ import json
 import re
 import subprocess
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from checker.cli import app
 from checker.replay import replay_files
 from checker.report import itf_text
 from checker.results import Counterexample, FileResult, counterexamples
 from checker.runner import check_file, check_text
+from tests.cli_helpers import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -41,19 +39,6 @@ def run_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         cwd=ROOT,
     )
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The same command line, in this process (a second faster than a
-    process); an exception that escapes it shows as the traceback it prints."""
-    argv = [str(a) for a in args]
-    r = CliRunner().invoke(app, argv, prog_name="forkcheck")
-    stderr = r.stderr
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        stderr += "Traceback (most recent call last):\n" + "".join(
-            traceback.format_exception(r.exception)
-        )
-    return subprocess.CompletedProcess(argv, r.exit_code, r.stdout, stderr)
 
 
 def no_traceback(r: subprocess.CompletedProcess[str]) -> None:

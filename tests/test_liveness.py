@@ -22,9 +22,7 @@ import itertools
 import json
 import random
 import re
-import subprocess
 import textwrap
-import traceback
 from collections import deque
 from functools import cache
 from pathlib import Path
@@ -32,9 +30,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from checker.cli import app
 from checker.kernel.model import Kernel, Pruned
 from checker.kernel.state import DISK_SLEEP, RUNNING, ZOMBIE, State, get
 from checker.lang.ast import NOWHERE
@@ -64,6 +60,7 @@ from checker.results import (
     counterexamples,
 )
 from checker.runner import Options, check_file, check_text
+from tests.cli_helpers import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -77,19 +74,6 @@ REAPING = SCENARIOS / "85_reaping_possible_not_done.proc"
 LIVENESS_SCENARIOS = (POLL, POLL_NONE, PING_PONG, DAEMON, VFORK_BACK, VFORK_STUCK, REAPING)
 
 FAIRNESS = ("none", "weak", "strong")
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """The command line, in this process; an escaped exception shows as the
-    traceback it prints."""
-    argv = [str(a) for a in args]
-    r = CliRunner().invoke(app, argv, prog_name="forkcheck")
-    stderr = r.stderr
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        stderr += "Traceback (most recent call last):\n" + "".join(
-            traceback.format_exception(r.exception)
-        )
-    return subprocess.CompletedProcess(argv, r.exit_code, r.stdout, stderr)
 
 
 @cache

@@ -17,14 +17,11 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from checker.cli import app
 from checker.props.liveness import run_fails
 from checker.props.suite import Liveness
 from checker.replay import replay_files
@@ -39,6 +36,7 @@ from checker.results import (
     counterexamples,
 )
 from checker.runner import check_file, explore_graph
+from tests.cli_helpers import run
 
 ROOT = Path(__file__).resolve().parents[1]
 POLL = ROOT / "scenarios" / "79_poll_needs_fairness.proc"
@@ -48,13 +46,8 @@ POLL_NONE = ROOT / "scenarios" / "80_poll_without_fairness.proc"
 def cli(*args: str | Path) -> tuple[int, str]:
     """The command line's exit code and output (stdout and stderr, and the
     traceback of an exception that escaped)."""
-    r = CliRunner().invoke(app, [str(a) for a in args], prog_name="forkcheck")
-    out = r.stdout + r.stderr
-    if r.exception is not None and not isinstance(r.exception, SystemExit):
-        out += "Traceback (most recent call last):\n" + "".join(
-            traceback.format_exception(r.exception)
-        )
-    return r.exit_code, out
+    r = run(*args)
+    return r.returncode, r.stdout + r.stderr
 
 
 def write_proc(tmp_path: Path, name: str, text: str) -> Path:

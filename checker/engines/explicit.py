@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from checker.kernel.model import Failure, Incomplete, Kernel, ModelError, Pruned
 from checker.kernel.state import State
 from checker.lang.pyexpr import EvalError, Unset
-from checker.props.liveness import Graph, LivenessError, check_liveness
+from checker.props.liveness import Graph, LivenessError, Run, check_liveness
 from checker.props.suite import PropertySuite
 from checker.props.zombies import first_stuck_zombie
 
@@ -35,10 +35,7 @@ class Violation:
     state: int  # last state of the counterexample (for a failure: the state before it)
     failure: Failure | None = None  # the failing step, for `assertions`
     then: State | None = None  # the step's target, for a property of steps
-    # a liveness counterexample: its states (indices), and where it loops
-    path: list[int] | None = None
-    loop: int | None = None
-    pids: list[int | None] | None = None  # the task of each step, where it must be that one
+    run: Run | None = None  # a liveness counterexample: the whole run (a lasso, or one that ends)
 
 
 class PropertyError(Exception):
@@ -266,7 +263,4 @@ def _judge_liveness(ex: Exploration, suite: PropertySuite, cut: bytearray) -> No
             err.name, err.message, [states[j] for j in ex.path(err.state)]
         ) from None
     for f in found:
-        run = f.run
-        ex.violations[f.name] = Violation(
-            f.name, f.message, run.path[-1], path=run.path, loop=run.loop, pids=run.pids
-        )
+        ex.violations[f.name] = Violation(f.name, f.message, f.run.path[-1], run=f.run)

@@ -27,32 +27,18 @@ from checker.errors import Diagnostic, UserError
 from checker.lang import ir
 from checker.lang.ast import NOWHERE, Pos
 from checker.lang.constants import CONSTANTS, LONG_MAX
-from checker.lang.parse import grammar_text
+from checker.lang.parse import BINARY_OPERATORS, grammar_text
 from checker.lang.pyexpr import EvalError, compile_program_expr
 
 PATH = "<flags>"
 
-_BINARY = {
-    "bit_or": "|",
-    "bit_and": "&",
-    "add": "+",
-    "sub": "-",
-    "mul": "*",
-    "div": "/",
-    "mod": "%",
-}
+# the arithmetic a flags word is made with, as the language writes it
+_ARITHMETIC = ("bit_or", "bit_and", "add", "sub", "mul", "div", "mod")
+_BINARY = {rule: BINARY_OPERATORS[rule] for rule in _ARITHMETIC}
 # what the other expression rules of the grammar are called in a message
 _REFUSED = {
-    "implies": "`->`",
-    "or_": "`||`",
-    "and_": "`&&`",
+    **{rule: f"`{op}`" for rule, op in BINARY_OPERATORS.items() if rule not in _BINARY},
     "not_": "`!`",
-    "eq": "`==`",
-    "ne": "`!=`",
-    "lt": "`<`",
-    "le": "`<=`",
-    "gt": "`>`",
-    "ge": "`>=`",
     "field": "a field (`.`)",
     "call": "a call",
     "count_expr": "count(...)",

@@ -199,7 +199,8 @@ class _SyntaxProblem(Exception):
         self.message = message
 
 
-_BINARY = {
+# grammar rule -> operator, for every binary operator of the language
+BINARY_OPERATORS = {
     "implies": "->",
     "or_": "||",
     "and_": "&&",
@@ -228,7 +229,7 @@ class _ToAst(Transformer):
         self.path = path
 
     def __default__(self, data: Any, children: Any, meta: Any) -> Any:
-        op = _BINARY.get(str(data))
+        op = BINARY_OPERATORS.get(str(data))
         if op is not None:
             left, right = children
             return A.Binary(_pos(meta), op, left, right)

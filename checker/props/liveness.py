@@ -124,12 +124,8 @@ def _check(suite: PropertySuite, prop: Liveness, g: Graph) -> LivenessFailure | 
         how = _how(suite, run, g)
         # the earliest state of the run from which Q never holds again (its
         # loop included): the trigger the search started from, or before it
-        path, loop = run.path, run.loop
-        start = next(
-            k
-            for k, i in enumerate(path)
-            if p[i] and all(waiting[j] for j in path[min(k, loop) if loop is not None else k :])
-        )
+        start = _waiting_from(prop, [g.states[i] for i in run.path], run.loop)
+        assert start is not None, "the run the search found waits from its trigger"
         when = "in the initial state" if start == 0 else f"after step {start}"
         return LivenessFailure(
             prop.name,
@@ -188,13 +184,12 @@ def _is_zombie(s: State, pid: int) -> bool:
 @dataclass(frozen=True)
 class Run:
     """A counterexample run: its states from the initial one, where its loop
-    starts (path[loop] == path[-1]; None: it ends in a terminal state), where
-    the waiting began (the trigger), and for each step the task that takes
-    it when it matters for fairness (None: whichever step leads there)."""
+    starts (path[loop] == path[-1]; None: it ends in a terminal state), and
+    for each step the task that takes it when it matters for fairness (None:
+    whichever step leads there)."""
 
     path: list[int]
     loop: int | None
-    trigger: int
     pids: list[int | None]
 
 
@@ -238,26 +233,25 @@ def _search(g: Graph, triggers: list[int], waiting: list[bool], fairness: str) -
         return None
     if best_entry is None or (best_end is not None and rank[best_end] <= rank[best_entry]):
         assert best_end is not None
-        prefix, trigger = _lead_in(g, came, best_end)
+        prefix = _lead_in(g, came, best_end)
         none: list[int | None] = [None] * (len(prefix) - 1)
-        return Run(prefix, None, trigger, none)
+        return Run(prefix, None, none)
     assert best_comp is not None and best_entry is not None
-    prefix, trigger = _lead_in(g, came, best_entry)
+    prefix = _lead_in(g, came, best_entry)
     cycle = _fair_cycle(g, best_comp, best_entry, fairness)
     pids: list[int | None] = [None] * (len(prefix) - 1)
     pids += [pid for _, pid in cycle]
-    return Run(prefix + [state for state, _ in cycle], len(prefix) - 1, trigger, pids)
+    return Run(prefix + [state for state, _ in cycle], len(prefix) - 1, pids)
 
 
-def _lead_in(g: Graph, came: dict[int, int], target: int) -> tuple[list[int], int]:
+def _lead_in(g: Graph, came: dict[int, int], target: int) -> list[int]:
     """The initial state to a trigger (a shortest path), then through the
-    region to `target`; and where in it the trigger is."""
+    region to `target`."""
     inner = [target]
     while came[inner[-1]] != -1:
         inner.append(came[inner[-1]])
     inner.reverse()
-    head = g.path(inner[0])
-    return head + inner[1:], len(head) - 1
+    return g.path(inner[0]) + inner[1:]
 
 
 def _components(g: Graph, nodes: list[int]) -> list[set[int]]:

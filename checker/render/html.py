@@ -126,7 +126,7 @@ def _page(p: Page) -> list[str]:
         out += _outcomes(r)
     for d in p.drawn:
         out += _drawn(d)
-    if p.graph_svg is not None:
+    if "graph" in p.svgs:
         out.append(f"<p><a href='{_href(p.folder, 'graph.svg')}'>state graph</a> (SVG)</p>")
     elif p.graph_dot is not None:
         out.append(f"<p><a href='{_href(p.folder, 'graph.dot')}'>state graph</a> (dot)</p>")

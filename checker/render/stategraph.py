@@ -8,16 +8,14 @@ from __future__ import annotations
 import itertools
 from html import escape
 
-import graphviz
-
 from checker.engines.explicit import Exploration
-from checker.kernel.model import Failure, Kernel
+from checker.kernel.model import Failure, Kernel, Step
 from checker.kernel.state import DEFAULT_INIT, State, image_name
 from checker.lang import ir
 from checker.lang.pyexpr import Unset
 from checker.props.suite import PropertySuite
+from checker.render.style import FONT, VIOLATION, plain, short, titled_graph
 from checker.render.text import show_value, step_text
-from checker.render.timeline import FONT, VIOLATION, plain, short, title_label
 from checker.render.tree import FILLS
 
 PATH_COLOUR = VIOLATION
@@ -46,10 +44,11 @@ def state_lines(s: State, scenario: ir.ScenarioIR) -> list[str]:
 
 
 def failing_here(
-    ex: Exploration, kernel: Kernel, suite: PropertySuite
+    ex: Exploration, suite: PropertySuite, steps_of: list[list[Step]]
 ) -> tuple[dict[int, list[str]], list[tuple[int, str, Failure]]]:
     """Every state where a property fails (not only the first found, which
-    is what the check reports), and every failing step (a false assert):
+    is what the check reports), and every failing step (a false assert)
+    among `steps_of` (each expanded state's steps):
     (state -> property names, [(state, property, failure)])."""
     bad: dict[int, list[str]] = {}
     steps: list[tuple[int, str, Failure]] = []
@@ -63,8 +62,9 @@ def failing_here(
                     names.append(name)
             except Unset:
                 continue
-        if i + 1 < len(ex.starts):  # expanded: its failing steps
-            for target in kernel.successors(s):
+        if i < len(steps_of):  # expanded: its failing steps
+            for step in steps_of[i]:
+                target = step.target
                 if type(target) is Failure:
                     steps.append((i, target.property, target))
                     if target.property not in names:
@@ -83,23 +83,16 @@ def state_graph_dot(
     """The dot source of an explored graph (the explorer must have kept it)."""
     scenario = suite.scenario
     states = ex.states
-    bad, failing_steps = failing_here(ex, kernel, suite)
+    # each expanded state's steps, once: for the failing ones and the labels
+    steps_of = [kernel.steps(states[i]) for i in range(min(len(states), len(ex.starts) - 1))]
+    bad, failing_steps = failing_here(ex, suite, steps_of)
     on_path: set[tuple[int, int]] = set()
     for v in ex.violations.values():
         # a lasso's whole run (its loop too), else the shortest path
-        p = v.path if v.path is not None else ex.path(v.state)
+        p = v.run.path if v.run is not None else ex.path(v.state)
         on_path.update(itertools.pairwise(p))
     terminals = set(ex.terminals)
-    g = graphviz.Digraph("states")
-    g.attr(
-        label=title_label(title, subtitle, legend=False),
-        labelloc="t",
-        labeljust="l",
-        fontname=FONT,
-        fontsize="12",
-        bgcolor="white",
-        ranksep="0.35",
-    )
+    g = titled_graph("states", title, subtitle, legend=False, ranksep="0.35")
     g.attr("node", fontname=FONT, fontsize="9", shape="box", style="rounded,filled")
     g.attr("edge", fontname=FONT, fontsize="8", arrowsize="0.6", color="#616161")
     programs = tuple(p.name for p in scenario.programs)
@@ -115,15 +108,13 @@ def state_graph_dot(
         if i == 0:
             attrs["peripheries"] = "2"
         g.node(f"s{i}", f"<{head}<BR ALIGN='LEFT'/>{rows}<BR ALIGN='LEFT'/>>", **attrs)
-    for i, s in enumerate(states):
-        if i + 1 >= len(ex.starts):
-            break
+    for i, steps in enumerate(steps_of):
         succ = ex.targets[ex.starts[i] : ex.starts[i + 1]]
         if not len(succ):
             continue
         # the steps into each target, in the order the explorer kept them
         labels: dict[State, list[str]] = {}
-        for step in kernel.steps(s):
+        for step in steps:
             if type(step.target) is State:
                 text = plain(f"{step.pid}: {short(step_text(step), 24)}")
                 labels.setdefault(step.target, []).append(text)
@@ -153,3 +144,15 @@ def state_graph_dot(
             penwidth="2.2" if ex.violations.get(name) and ex.violations[name].state == i else "1",
         )
     return g.source
+
+
+def graph_subtitle(ex: Exploration) -> str:
+    text = f"{len(ex.states):,} states, {ex.transitions:,} transitions"
+    if ex.violations:
+        text += (
+            "; red: the states where " + ", ".join(sorted(ex.violations)) + " fails"
+            "; bold red: the shortest path to the first one found"
+        )
+    if not ex.complete:
+        text += f"; incomplete: stopped by {ex.stop}"
+    return text

@@ -309,7 +309,7 @@ def render_trace(trace: Trace, programs: tuple[str, ...]) -> str:
         what = "counterexample, a run that ends"
     lines = [f"{what} ({n} step{'s' if n != 1 else ''}):"]
     width = len(str(n))
-    states = [trace.initial] + [st.after for st in trace.steps if st.after is not None]
+    states = trace.states()
     signals = any(_uses_signals(x) for x in states)
     threads = any(t.pid != t.tgid for x in states for t in x.tasks)
     for step in trace.steps:

@@ -13,32 +13,27 @@ the layout (constraint=false), so the grid stays a grid whatever they cross.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
-
-import graphviz
 
 from checker.kernel import events as E
 from checker.kernel.clone_flags import names as clone_flag_names
 from checker.kernel.fork import THREAD_FLAGS, VFORK_FLAGS
-from checker.kernel.state import State, get, image_name
+from checker.kernel.state import get, image_name
 from checker.lang.constants import ERRNO_NAMES, SIGCHLD, SIGNAL_NAMES
+from checker.render.style import (
+    FONT,
+    GONE,
+    LABEL_WIDTH,
+    STATES,
+    VIOLATION,
+    plain,
+    short,
+    tip,
+    titled_graph,
+)
 from checker.render.text import status_text, step_line, step_text
 from checker.results import Trace
 
-GONE = "gone"  # the task has been reaped (or released): its lane is over
-UNBORN = ""  # not created yet
-
-# (legend text, colour) per ps state letter (fs/proc/array.c task_state_array)
-STATES: dict[str, tuple[str, str]] = {
-    "R": ("running (R)", "#2e7d32"),
-    "S": ("sleeping (S)", "#1e88e5"),
-    "D": ("vfork wait (D)", "#8e24aa"),
-    "T": ("stopped (T)", "#fb8c00"),
-    "Z": ("zombie (Z)", "#5d4037"),
-    GONE: ("gone", "#bdbdbd"),
-}
-VIOLATION = "#d32f2f"
-FONT = "Helvetica"
+UNBORN = ""  # a lane's cell before its task is created
 
 # arrow kinds: colour, style
 ARROWS: dict[str, tuple[str, str]] = {
@@ -51,7 +46,6 @@ ARROWS: dict[str, tuple[str, str]] = {
     "kill": ("#c62828", "solid"),
 }
 
-LABEL_WIDTH = 22  # characters of a statement shown in its box (all of it in the tooltip)
 LABEL_EVERY = 20  # columns between the lane names repeated inside a long picture
 
 
@@ -94,33 +88,8 @@ class Timeline:
     loop: int | None = None  # a lasso: steps loop+1 .. n repeat forever
 
 
-def plain(text: str) -> str:
-    """Text for a dot label, shown as written (dot reads `\\n`, `\\N`...
-    in a label as escapes; a statement or a message may hold a backslash)."""
-    return graphviz.escape(text)  # a str that the package quotes as text, never as HTML
-
-
-def tip(text: str) -> str:
-    """Text for a tooltip: dot expands escapes there even when escaped, so a
-    backslash is shown as the look-alike U+29F5."""
-    return text.replace("\\", "\u29f5")
-
-
-def short(text: str, width: int = LABEL_WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def sig_short(sig: int) -> str:
     return SIGNAL_NAMES.get(sig, f"signal {sig}").removeprefix("SIG")
-
-
-def _states(trace: Trace) -> list[State]:
-    """The state after each step, the initial one first; a failing last step
-    leaves the state as it was."""
-    out = [trace.initial]
-    for step in trace.steps:
-        out.append(step.after if step.after is not None else step.before)
-    return out
 
 
 def timeline(
@@ -128,7 +97,7 @@ def timeline(
 ) -> Timeline:
     """The lanes of `trace`. With `violating`, its last step is the one
     that breaks the property (highlighted)."""
-    states = _states(trace)
+    states = trace.states()
     pids = sorted({t.pid for s in states for t in s.tasks})
     cells: list[tuple[str, ...]] = []
     execs: list[tuple[str, ...]] = []
@@ -255,41 +224,15 @@ def _node(k: int, pid: int) -> str:
     return f"c{k}_{pid}"
 
 
-def _legend(gone: bool = True) -> str:
-    cells = "".join(
-        f'<TD BGCOLOR="{colour}" WIDTH="14"> </TD><TD ALIGN="LEFT">{escape(text)}  </TD>'
-        for key, (text, colour) in STATES.items()
-        if gone or key != GONE
-    )
-    return f"<TABLE BORDER='0' CELLSPACING='2'><TR>{cells}</TR></TABLE>"
-
-
-def title_label(title: str, subtitle: str, legend: bool = True, gone: bool = True) -> str:
-    """An HTML-like label: the title in bold, the message, then (with
-    `legend`) what the state colours mean."""
-    sub = escape(short(subtitle, 160))
-    return (
-        "<<TABLE BORDER='0' CELLSPACING='0'>"
-        f"<TR><TD ALIGN='LEFT'><B>{escape(title)}</B></TD></TR>"
-        f"<TR><TD ALIGN='LEFT'>{sub}</TD></TR>"
-        + (f"<TR><TD ALIGN='LEFT'>{_legend(gone)}</TD></TR>" if legend else "")
-        + "</TABLE>>"
-    )
-
-
 def timeline_dot(tl: Timeline) -> str:
     """The dot source of a timeline (deterministic: same trace, same text)."""
-    g = graphviz.Digraph("timeline")
-    g.attr(
+    g = titled_graph(
+        "timeline",
+        tl.title,
+        tl.subtitle,
         rankdir="LR",
-        label=title_label(tl.title, tl.subtitle),
-        labelloc="t",
-        labeljust="l",
-        fontname=FONT,
-        fontsize="12",
         nodesep="0.18",
         ranksep="0.15",
-        bgcolor="white",
         outputorder="edgesfirst",
     )
     g.attr("node", fontname=FONT, fontsize="10")

@@ -8,7 +8,7 @@ from html import escape
 import graphviz
 
 from checker.kernel.state import State, get, image_name
-from checker.render.timeline import FONT, STATES, VIOLATION, tip, title_label
+from checker.render.style import FONT, STATES, VIOLATION, tip, titled_graph
 from checker.results import Trace
 
 # lighter fills for the state colours of the timeline, so the text reads
@@ -30,10 +30,7 @@ def state_at(trace: Trace, step: int | None) -> State:
         n = len(trace.steps)
         has = f"steps 1 to {n}" if n else "no steps: only --step 0, its initial state"
         raise ValueError(f"step {step} is not in the trace (it has {has})")
-    if step == 0:
-        return trace.initial
-    st = trace.steps[step - 1]
-    return st.after if st.after is not None else st.before
+    return trace.states()[step]
 
 
 def tree_dot(
@@ -46,17 +43,9 @@ def tree_dot(
     """The dot source of the process tree of `s`. Edges go from each task's
     real parent (task_struct.real_parent) to it; `marked` tasks (the one
     that took the step shown) get a red border."""
-    g = graphviz.Digraph("tree")
-    g.attr(
-        rankdir="TB",
-        label=title_label(title, subtitle, gone=False),  # a tree shows no gone task
-        labelloc="t",
-        labeljust="l",
-        fontname=FONT,
-        fontsize="12",
-        nodesep="0.3",
-        ranksep="0.4",
-        bgcolor="white",
+    # a tree shows no gone task: its legend leaves the colour out
+    g = titled_graph(
+        "tree", title, subtitle, gone=False, rankdir="TB", nodesep="0.3", ranksep="0.4"
     )
     g.attr("node", fontname=FONT, fontsize="10", shape="box", style="rounded,filled")
     g.attr("edge", arrowsize="0.6")
