@@ -159,6 +159,23 @@ def check(
         typer.Option("--traces/--no-traces", help="Print the counterexample of every violation."),
     ] = True,
     fairness: FairnessOption = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="explicit (enumerate every state), symbolic (bounded model checking "
+            "with Z3, up to --depth steps) or both (run both and compare: a "
+            "disagreement is an internal error).",
+        ),
+    ] = "explicit",
+    depth: Annotated[
+        int | None,
+        typer.Option("--depth", min=0, help="The symbolic engine's bound in steps (default 20)."),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.001, help="The symbolic engine's time limit per property and depth, in seconds."),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -184,7 +201,16 @@ def check(
     if report is not None:
         _refuse_scenario_folder(report)
     _check_fairness(fairness)
-    options = Options(max_states=max_states, max_depth=max_depth, fairness=fairness)
+    if engine not in ENGINES:
+        _usage(f"--engine {engine}: not one of {', '.join(ENGINES)}")
+    options = Options(
+        max_states=max_states,
+        max_depth=max_depth,
+        fairness=fairness,
+        engine=engine,
+        depth=depth,
+        timeout=timeout,
+    )
     results: list[FileResult] = []
     for path, ready in collect(paths):
         if ready is not None:
@@ -218,6 +244,9 @@ def check(
     if report is not None:
         code = most_severe([code, _write_report(results, report, quiet=json_out)])
     raise typer.Exit(code)
+
+
+ENGINES = ("explicit", "symbolic", "both")
 
 
 def _check_fairness(fairness: str | None) -> None:

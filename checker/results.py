@@ -115,6 +115,7 @@ class FileResult:
     # file did not load)
     scenario: ir.ScenarioIR | None = field(default=None, repr=False)
     fairness: str = "weak"  # the fairness the liveness properties were judged under
+    engine: str = "explicit"
 
     @property
     def verdict(self) -> str:

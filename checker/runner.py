@@ -58,6 +58,9 @@ class Options:
     max_states: int | None = None  # overrides the file's config
     max_depth: int | None = None
     fairness: str | None = None
+    engine: str = "explicit"  # explicit, symbolic or both
+    depth: int | None = None  # the symbolic engine's bound (steps)
+    timeout: float | None = None  # the symbolic engine's, per solver call (seconds)
 
 
 def check_file(
@@ -148,11 +151,26 @@ def check_text(
     settings = scenario.settings
     max_states = options.max_states if options.max_states is not None else settings.max_states
     max_depth = options.max_depth if options.max_depth is not None else settings.max_depth
+    if options.engine != "explicit":
+        from checker.engines.symbolic.layout import unsupported
+
+        missing = unsupported(scenario)
+        if missing is not None:
+            result.errors = [Diagnostic(path, NOWHERE, f"{missing}: no symbolic verdict")]
+            result.exit_code = EXIT_INCOMPLETE
+            return result
     try:
         kernel = Kernel(scenario)
         suite = PropertySuite.build(scenario, options.fairness)
         result.fairness = suite.fairness
-        ex = explore(kernel, suite, max_states, max_depth, progress)
+        if options.engine == "symbolic":
+            from checker.engines.symbolic.explore import DEFAULT_DEPTH, symbolic_exploration
+
+            depth = options.depth if options.depth is not None else DEFAULT_DEPTH
+            ex = symbolic_exploration(kernel, suite, depth, options.timeout)
+            result.engine = f"symbolic, depth {depth}"
+        else:
+            ex = explore(kernel, suite, max_states, max_depth, progress)
     except ModelError as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
         result.exit_code = EXIT_ERROR

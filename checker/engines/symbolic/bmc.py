@@ -1,0 +1,352 @@
+"""Bounded model checking: the transition relation unrolled step by step,
+each property asked at each depth, shortest depth first.
+
+The solver is incremental: depth d adds the step from state d-1 to state d
+and asks every property not yet decided, under an assumption literal, so
+the first answer is a shortest counterexample. When no run has d steps at
+all, every run has been seen: what was not violated holds.
+
+A model is turned into a trace by replaying it through the explicit model
+(checker/kernel/model.py): at each step, the explicit successor of the task
+that moved whose projection equals the model's next state. If there is
+none, the two engines disagree: `Disagreement`, an internal error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3
+
+from checker.engines.symbolic.layout import STATE_CODES, Layout, layout
+from checker.engines.symbolic.rules import Choice, Rules, Transition, choice
+from checker.engines.symbolic.sstate import SState, encode, fresh, leaves, project, project_model
+from checker.engines.symbolic.terms import property_term
+from checker.kernel.model import Failure, Kernel
+from checker.kernel.state import INIT_PID, SLEEPING, State, Tx
+from checker.lang import ir
+
+Z = STATE_CODES["Z"]
+
+
+class Disagreement(Exception):
+    """The symbolic model allows a step the explicit one does not take: a
+    bug in one of them."""
+
+
+@dataclass
+class Check:
+    """One property as the solver asks it of a state."""
+
+    name: str
+    violated: Callable[[SState, Any], tuple[Any, Any]]  # (state, terminal) -> (violation, error)
+    message: Callable[[State], str]
+
+
+@dataclass
+class Found:
+    name: str
+    depth: int
+    path: list[State]  # the explicit states of the run
+    failure: Failure | None  # the failing last step, for `assertions`
+    message: str
+    error: bool = False  # the property cannot be evaluated there (Unset, EvalError)
+
+
+@dataclass
+class BmcResult:
+    found: dict[str, Found] = field(default_factory=dict)
+    depth: int = 0  # deepest depth searched
+    complete: bool = False  # every run ends within `depth`: the rest hold
+    timed_out: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    per_depth: list[float] = field(default_factory=list)
+    terminals: list[list[State]] = field(default_factory=list)  # runs to terminal states
+
+
+class Symbolic:
+    """A scenario's transition relation and initial state, ready to unroll."""
+
+    def __init__(self, scenario: ir.ScenarioIR, kernel: Kernel):
+        self.scenario = scenario
+        self.kernel = kernel
+        self.lay: Layout = layout(scenario, kernel.keep_zombie_values)
+        self.rules = Rules(scenario, self.lay)
+        self.t: Transition = self.rules.build()
+        self.initial_state = kernel.initial()
+        self.s0 = encode(self.lay, self.initial_state, sleeping_calls(kernel, self.initial_state))
+
+    def step(self, a: SState, b: SState, ch: Choice) -> Any:
+        return z3.substitute(self.t.relation, *self._pairs(a, b, ch))
+
+    def enabled(self, a: SState) -> Any:
+        return z3.substitute(self.t.enabled, *self._pairs(a, None, None))
+
+    def _pairs(self, a: SState, b: SState | None, ch: Choice | None) -> list[tuple[Any, Any]]:
+        pairs = list(zip(leaves(self.t.pre), leaves(a), strict=True))
+        if b is not None:
+            pairs += zip(leaves(self.t.post), leaves(b), strict=True)
+        if ch is not None:
+            pairs += zip(self.t.choice.all(), ch.all(), strict=True)
+        return [(x, y) for x, y in pairs if not x.eq(y)]
+
+
+def sleeping_calls(kernel: Kernel, s: State) -> dict[int, tuple[int, int]]:
+    """The wait each sleeping task is in (the explicit state stores it only
+    when its arguments could change)."""
+    out = {}
+    tx = Tx(s)
+    for t in s.tasks:
+        if t.state == SLEEPING and not t.call:
+            call = kernel.wait_selection(tx, t)
+            if call is not None:
+                out[t.pid] = (call.upid, call.options)
+    return out
+
+
+# ------------------------------------------------------------ properties
+
+
+def checks(sym: Symbolic) -> list[Check]:
+    """The checked properties the symbolic engine decides, in the order the
+    explicit engine names them."""
+    scenario = sym.scenario
+    lay = sym.lay
+    out: list[Check] = []
+    names = scenario.checks
+    out.append(Check("assertions", lambda s, term: (s.failed, z3.BoolVal(False)), lambda s: ""))
+    if "orphans_reparented" in names:
+        out.append(Check("orphans_reparented", lambda s, term: (orphaned(s), z3.BoolVal(False)),
+                         _explicit_message("orphans_reparented")))
+    for inv in scenario.invariants:
+        out.append(_invariant(inv, lay, terminal=False))
+    if "no_deadlock" in names:
+        out.append(Check("no_deadlock", lambda s, term: (z3.And(term, stuck(s)),
+                                                        z3.BoolVal(False)),
+                         _explicit_message("no_deadlock")))
+    for fin in scenario.finals:
+        out.append(_invariant(fin, lay, terminal=True))
+    if "zombies_reaped" in names:
+        # its terminal case: a run that ends with a zombie
+        out.append(Check("zombies_reaped", lambda s, term: (z3.And(term, some_zombie(s)),
+                                                           z3.BoolVal(False)),
+                         lambda s: "a zombie is left when the run ends"))
+    return out
+
+
+def _explicit_message(name: str) -> Callable[[State], str]:
+    return lambda s: ""
+
+
+def _invariant(prop: ir.PropertyIR, lay: Layout, terminal: bool) -> Check:
+    def violated(s: SState, term: Any) -> tuple[Any, Any]:
+        value, unset, err = property_term(prop.expr, s, lay)
+        live = z3.Not(s.failed)
+        if terminal:
+            live = z3.And(live, term)
+        return z3.And(live, z3.Not(value)), z3.And(live, z3.Or(unset, err))
+
+    return Check(prop.name, violated, lambda s: f"`{prop.text}` is false")
+
+
+def orphaned(s: SState) -> Any:
+    """builtin.orphans_reparented: a task other than init whose parent is
+    gone or a zombie, or a zombie with children."""
+    bad = []
+    for t in s.slots:
+        parent_ok = z3.Or([z3.And(p.alive, p.pid == t.ppid, p.st != Z) for p in s.slots])
+        bad.append(z3.And(t.alive, t.pid != INIT_PID, z3.Not(parent_ok)))
+        kids = z3.Or([z3.And(c.alive, c.ppid == t.pid) for c in s.slots])
+        bad.append(z3.And(t.alive, t.st == Z, kids))
+    return z3.And(z3.Not(s.failed), z3.Or(bad))
+
+
+def stuck(s: SState) -> Any:
+    """Tasks remain that are neither zombies nor the idle default init."""
+    return z3.Or([z3.And(t.alive, t.st != Z, t.prog >= 0) for t in s.slots])
+
+
+def some_zombie(s: SState) -> Any:
+    return z3.Or([z3.And(t.alive, t.st == Z) for t in s.slots])
+
+
+# ------------------------------------------------------------ the search
+
+
+Progress = Callable[[int, float], None]
+
+
+class Unrolling:
+    """The incremental solver holding the path constraint up to `len(states) - 1` steps."""
+
+    def __init__(self, sym: Symbolic, timeout: float | None = None):
+        self.sym = sym
+        self.solver = z3.Solver()
+        if timeout:
+            self.solver.set("timeout", int(timeout * 1000))
+        self.states = [sym.s0]
+        self.choices: list[Choice] = []
+
+    def extend(self) -> None:
+        d = len(self.states)
+        nxt = fresh(self.sym.lay, f"s{d}")
+        ch = choice(f"c{d - 1}")
+        self.solver.add(self.sym.step(self.states[-1], nxt, ch))
+        self.states.append(nxt)
+        self.choices.append(ch)
+
+    def ask(self, condition: Any, tag: str) -> Any:
+        """Is `condition` (over the states so far) satisfiable on some run?"""
+        lit = z3.Bool(tag)
+        self.solver.add(z3.Implies(lit, condition))
+        return self.solver.check(lit)
+
+    def terminal(self, d: int) -> Any:
+        s = self.states[d]
+        return z3.And(z3.Not(s.failed), z3.Not(self.sym.enabled(s)))
+
+    def replay(self, model: z3.ModelRef, depth: int, failing: bool) -> tuple[list[State], Failure | None]:
+        return replay(self.sym, model, self.states[: depth + 1], self.choices[:depth], failing)
+
+
+def bmc(
+    sym: Symbolic,
+    depth: int,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+    wanted: set[str] | None = None,
+    whole: bool = False,
+    outcomes: list[ir.Expr] | None = None,
+) -> tuple[BmcResult, Unrolling]:
+    """Search every property for a violation within `depth` steps (with
+    `whole`, go on to `depth` or until every run has ended even when every
+    property is decided: terminal states are wanted too)."""
+    started = time.perf_counter()
+    result = BmcResult()
+    run = Unrolling(sym, timeout)
+    todo = [c for c in checks(sym) if wanted is None or c.name in wanted]
+    for d in range(depth + 1):
+        t0 = time.perf_counter()
+        if d > 0:
+            run.extend()
+            if run.solver.check() == z3.unsat:
+                # no run has d steps: every run was seen whole
+                result.complete = True
+                run.states.pop()
+                run.choices.pop()
+                break
+        s = run.states[-1]
+        terminal = run.terminal(d)
+        pending = []
+        for c in todo:
+            bad, err = c.violated(s, terminal)
+            pending.append((c, bad, err))
+        # the bound was wrong if a fork found no free slot (internal)
+        anything = z3.Or([z3.Or(bad, err) for _, bad, err in pending] + [s.lost])
+        if pending and run.ask(anything, f"any{d}") == z3.sat:
+            if run.ask(s.lost, f"lost{d}") == z3.sat:
+                raise Disagreement(f"a fork found no free task slot at depth {d}")
+            for c, bad, err in pending:
+                answer = run.ask(z3.Or(bad, err), f"q{d}:{c.name}")
+                if answer == z3.unknown:
+                    result.timed_out.append(c.name)
+                    todo.remove(c)
+                    continue
+                if answer == z3.unsat:
+                    continue
+                model = run.solver.model()
+                is_err = z3.is_true(model.eval(err, model_completion=True))
+                path, failure = run.replay(model, d, c.name == "assertions")
+                message = failure.message if failure is not None else c.message(path[-1])
+                result.found[c.name] = Found(c.name, d, path, failure, message, error=is_err)
+                todo.remove(c)
+        if outcomes is not None:
+            result.terminals += terminal_values(run, d, outcomes)
+        result.depth = d
+        result.per_depth.append(time.perf_counter() - t0)
+        if progress is not None:
+            progress(d, result.per_depth[-1])
+        if not todo and not whole:
+            break
+    result.seconds = time.perf_counter() - started
+    return result, run
+
+
+def terminal_values(
+    run: Unrolling, d: int, exprs: list[ir.Expr], limit: int = 1000
+) -> list[list[State]]:
+    """A run to a terminal state at depth d (the last unrolled) for each
+    distinct tuple of values the expressions take there."""
+    found: list[list[State]] = []
+    if True:
+        s = run.states[d]
+        values = [term_values(e, s, run.sym.lay) for e in exprs]
+        flat = [v for vs in values for v in vs]
+        seen: list[Any] = []
+        while len(found) < limit:
+            cond = z3.And([run.terminal(d), *[z3.Not(b) for b in seen]])
+            if run.ask(cond, f"t{d}:{len(seen)}") != z3.sat:
+                break
+            model = run.solver.model()
+            path, _ = run.replay(model, d, False)
+            found.append(path)
+            got = [model.eval(v, model_completion=True) for v in flat]
+            seen.append(z3.And([v == g for v, g in zip(flat, got, strict=True)]) if flat
+                        else z3.BoolVal(True))
+    return found
+
+
+def term_values(e: ir.Expr, s: SState, lay: Layout) -> list[Any]:
+    from checker.engines.symbolic.terms import Ctx, as_int, term
+
+    ctx = Ctx(s, lay)
+    v = term(e, ctx)
+    return [as_int(x) for x in v] if isinstance(v, tuple) else [as_int(v)]
+
+
+def replay(
+    sym: Symbolic,
+    model: z3.ModelRef,
+    states: list[SState],
+    choices: list[Choice],
+    failing: bool,
+) -> tuple[list[State], Failure | None]:
+    """The explicit run a model describes (see the module docstring)."""
+    kernel, lay, programs = sym.kernel, sym.lay, sym.scenario.programs
+    current = sym.initial_state
+    path = [current]
+    want0 = project_model(lay, programs, model, states[0])
+    if project(lay, current) != want0:
+        raise Disagreement(f"initial states differ:\n{project(lay, current)}\n{want0}")
+    for k, ch in enumerate(choices):
+        who = model.eval(ch.who, model_completion=True).as_long()
+        slot = states[k].slots[who]
+        pid = model.eval(slot.pid, model_completion=True).as_long()
+        fails = z3.is_true(model.eval(states[k + 1].failed, model_completion=True))
+        if fails:
+            for step in kernel.steps(current):
+                if step.pid == pid and isinstance(step.target, Failure):
+                    return path, step.target
+            raise Disagreement(
+                f"step {k + 1}: the symbolic model has pid {pid} fail; the explicit one does not"
+            )
+        want = project_model(lay, programs, model, states[k + 1])
+        for step in kernel.steps(current):
+            if step.pid == pid and isinstance(step.target, State):
+                if project(lay, step.target) == want:
+                    current = step.target
+                    break
+        else:
+            options = [
+                project(lay, st.target) for st in kernel.steps(current)
+                if st.pid == pid and isinstance(st.target, State)
+            ]
+            raise Disagreement(
+                f"step {k + 1} by pid {pid}: the symbolic model goes to\n  {want}\n"
+                f"the explicit model offers\n  " + "\n  ".join(map(str, options))
+            )
+        path.append(current)
+    return path, None
