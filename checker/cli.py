@@ -174,7 +174,11 @@ def check(
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", min=0.001, help="The symbolic engine's time limit per property and depth, in seconds."),
+        typer.Option(
+            "--timeout",
+            min=0.001,
+            help="The symbolic engine's time limit per property and depth, in seconds.",
+        ),
     ] = None,
     report: Annotated[
         Path | None,
@@ -244,6 +248,83 @@ def check(
     if report is not None:
         code = most_severe([code, _write_report(results, report, quiet=json_out)])
     raise typer.Exit(code)
+
+
+@app.command()
+def prove(
+    path: Annotated[Path, typer.Argument(help="A scenario file.")],
+    k: Annotated[int, typer.Option("--k", min=0, help="Induction depth.")] = 1,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.001, help="Time limit per solver call, in seconds."),
+    ] = None,
+) -> None:
+    """Prove each checked property for unbounded depth by k-induction (Z3).
+
+    Exit status: 0 every property proved; 1 one is violated (its trace is
+    printed); 2 the file does not load; 3 some property is not k-inductive
+    (the counterexample to induction is printed: add a strengthening
+    invariant, or raise --k) or the solver timed out; 4 internal error.
+    """
+    from checker.engines.symbolic.bmc import Symbolic
+    from checker.engines.symbolic.induction import NOT_INDUCTIVE, PROVED, VIOLATED
+    from checker.engines.symbolic.induction import prove as k_induction
+    from checker.engines.symbolic.layout import unsupported
+    from checker.errors import UserError, format_diagnostics
+    from checker.kernel.model import Kernel
+    from checker.lang.load import load_text
+    from checker.render.text import render_file, render_trace
+    from checker.results import EXIT_FAIL, EXIT_INCOMPLETE, build_trace
+    from checker.runner import read_source
+
+    text = read_source(str(path))
+    if isinstance(text, FileResult):
+        typer.echo(render_file(text), err=True)
+        raise typer.Exit(EXIT_ERROR)
+    try:
+        scenario = load_text(text, str(path))
+    except UserError as err:
+        typer.echo(format_diagnostics(err.diagnostics, text), err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    missing = unsupported(scenario)
+    if missing is not None:
+        typer.echo(f"{path}: {missing}: nothing proved", err=True)
+        raise typer.Exit(EXIT_INCOMPLETE)
+    kernel = Kernel(scenario)
+    proofs = k_induction(Symbolic(scenario, kernel), k, timeout)
+    programs = tuple(p.name for p in scenario.programs)
+    typer.echo(f"{path}: k-induction, k={k}")
+    width = max(len(p.name) for p in proofs)
+    codes = [EXIT_OK]
+    for p in proofs:
+        if p.status == PROVED:
+            how = f"proved (k={p.k})" + (f": {p.note}" if p.note else "")
+            typer.echo(f"  {p.name:<{width}}  {how}")
+            continue
+        if p.status == VIOLATED and p.found is not None:
+            codes.append(EXIT_FAIL)
+            typer.echo(f"  {p.name:<{width}}  violated at depth {p.found.depth}: {p.found.message}")
+            trace = build_trace(kernel, p.found.path, p.name, p.found.message, p.found.failure)
+            typer.echo(_indent(render_trace(trace, programs), 4))
+            continue
+        codes.append(EXIT_INCOMPLETE)
+        typer.echo(f"  {p.name:<{width}}  {p.status}" + (f": {p.note}" if p.note else ""))
+        if p.status == NOT_INDUCTIVE:
+            typer.echo(
+                f"    counterexample to induction ({len(p.cti)} states, the last violates it):"
+            )
+            for n, rows in enumerate(p.cti):
+                typer.echo(f"    state {n}:")
+                typer.echo("      pid  ppid  st  program     line  locals | vars")
+                for pid, ppid, st, name, line, locs, mem in rows:
+                    where = str(line) if line is not None else "-"
+                    values = f"{locs} | {mem}" if mem else locs
+                    typer.echo(f"      {pid:<4} {ppid:<5} {st:<3} {name:<11} {where:<5} {values}")
+    raise typer.Exit(most_severe(codes))
+
+
+def _indent(text: str, n: int) -> str:
+    return "\n".join(" " * n + line if line else line for line in text.splitlines())
 
 
 ENGINES = ("explicit", "symbolic", "both")

@@ -116,6 +116,7 @@ class FileResult:
     scenario: ir.ScenarioIR | None = field(default=None, repr=False)
     fairness: str = "weak"  # the fairness the liveness properties were judged under
     engine: str = "explicit"
+    bound: int | None = None  # the symbolic engine's depth searched
 
     @property
     def verdict(self) -> str:

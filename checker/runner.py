@@ -136,6 +136,16 @@ def check_text(
     progress: Progress | None = None,
 ) -> FileResult:
     options = options or Options()
+    if options.engine == "both":
+        from dataclasses import replace
+
+        from checker.engines.symbolic.compare import compare
+
+        explicit = check_text(text, path, replace(options, engine="explicit"), progress)
+        if explicit.scenario is None:
+            return explicit
+        symbolic = check_text(text, path, replace(options, engine="symbolic"), progress)
+        return compare(explicit, symbolic)
     result = FileResult(path, source=text)
     try:
         scenario = load_text(text, path)
@@ -168,7 +178,8 @@ def check_text(
 
             depth = options.depth if options.depth is not None else DEFAULT_DEPTH
             ex = symbolic_exploration(kernel, suite, depth, options.timeout)
-            result.engine = f"symbolic, depth {depth}"
+            result.engine = "symbolic"
+            result.bound = ex.bound  # type: ignore[attr-defined]
         else:
             ex = explore(kernel, suite, max_states, max_depth, progress)
     except ModelError as err:

@@ -268,6 +268,9 @@ class Kernel(ExitContext):
         self.signals = uses_signals(scenario)
         self.keep_zombie_values = uses_task_values(scenario)
         self.named_slot = {prog: i for i, prog in enumerate(scenario.named)}
+        # the value `any` took in the steps of symbolic runs, by (state, pid):
+        # only that one is enumerated there (the range may be huge)
+        self.any_values: dict[tuple[State, int], int] = {}
         helpers = {"_getppid": lambda s, t: ppid_of(s.tasks, t)}
         # compiled[prog][pc]: the instruction's expressions as Python functions
         self.compiled: list[list[tuple[Fn, ...]]] = [
@@ -569,6 +572,17 @@ class Kernel(ExitContext):
 
     def _any(self, s, i, t, prog, pc, L, M, instr, fns, record):
         lo, hi = fns[0](s, t, L, M), fns[1](s, t, L, M)
+        chosen = self.any_values.get((s, t.pid)) if self.any_values else None
+        if chosen is not None:
+            # a symbolic run's step: the value it chose, if in range
+            values = [chosen] if lo <= chosen <= hi else []
+            return [
+                (
+                    self._store(s, i, t, prog, instr.next, L, instr.target, v),
+                    [E.Assigned(instr.target.name, v)] if record else None,
+                )
+                for v in values
+            ]
         if hi - lo + 1 > ANY_LIMIT:
             raise TooManyValues(instr.text, hi - lo + 1)
         return [

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import z3
+import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import STATE_CODES, Layout, layout
 from checker.engines.symbolic.rules import Choice, Rules, Transition, choice
@@ -119,21 +119,34 @@ def checks(sym: Symbolic) -> list[Check]:
     names = scenario.checks
     out.append(Check("assertions", lambda s, term: (s.failed, z3.BoolVal(False)), lambda s: ""))
     if "orphans_reparented" in names:
-        out.append(Check("orphans_reparented", lambda s, term: (orphaned(s), z3.BoolVal(False)),
-                         _explicit_message("orphans_reparented")))
+        out.append(
+            Check(
+                "orphans_reparented",
+                lambda s, term: (orphaned(s), z3.BoolVal(False)),
+                _explicit_message("orphans_reparented"),
+            )
+        )
     for inv in scenario.invariants:
         out.append(_invariant(inv, lay, terminal=False))
     if "no_deadlock" in names:
-        out.append(Check("no_deadlock", lambda s, term: (z3.And(term, stuck(s)),
-                                                        z3.BoolVal(False)),
-                         _explicit_message("no_deadlock")))
+        out.append(
+            Check(
+                "no_deadlock",
+                lambda s, term: (z3.And(term, stuck(s)), z3.BoolVal(False)),
+                _explicit_message("no_deadlock"),
+            )
+        )
     for fin in scenario.finals:
         out.append(_invariant(fin, lay, terminal=True))
     if "zombies_reaped" in names:
         # its terminal case: a run that ends with a zombie
-        out.append(Check("zombies_reaped", lambda s, term: (z3.And(term, some_zombie(s)),
-                                                           z3.BoolVal(False)),
-                         lambda s: "a zombie is left when the run ends"))
+        out.append(
+            Check(
+                "zombies_reaped",
+                lambda s, term: (z3.And(term, some_zombie(s)), z3.BoolVal(False)),
+                lambda s: "a zombie is left when the run ends",
+            )
+        )
     return out
 
 
@@ -208,7 +221,9 @@ class Unrolling:
         s = self.states[d]
         return z3.And(z3.Not(s.failed), z3.Not(self.sym.enabled(s)))
 
-    def replay(self, model: z3.ModelRef, depth: int, failing: bool) -> tuple[list[State], Failure | None]:
+    def replay(
+        self, model: z3.ModelRef, depth: int, failing: bool
+    ) -> tuple[list[State], Failure | None]:
         return replay(self.sym, model, self.states[: depth + 1], self.choices[:depth], failing)
 
 
@@ -294,8 +309,11 @@ def terminal_values(
             path, _ = run.replay(model, d, False)
             found.append(path)
             got = [model.eval(v, model_completion=True) for v in flat]
-            seen.append(z3.And([v == g for v, g in zip(flat, got, strict=True)]) if flat
-                        else z3.BoolVal(True))
+            seen.append(
+                z3.And([v == g for v, g in zip(flat, got, strict=True)])
+                if flat
+                else z3.BoolVal(True)
+            )
     return found
 
 
@@ -325,6 +343,7 @@ def replay(
         who = model.eval(ch.who, model_completion=True).as_long()
         slot = states[k].slots[who]
         pid = model.eval(slot.pid, model_completion=True).as_long()
+        kernel.any_values[(current, pid)] = model.eval(ch.anyv, model_completion=True).as_long()
         fails = z3.is_true(model.eval(states[k + 1].failed, model_completion=True))
         if fails:
             for step in kernel.steps(current):
@@ -335,13 +354,14 @@ def replay(
             )
         want = project_model(lay, programs, model, states[k + 1])
         for step in kernel.steps(current):
-            if step.pid == pid and isinstance(step.target, State):
-                if project(lay, step.target) == want:
-                    current = step.target
-                    break
+            target = step.target
+            if step.pid == pid and isinstance(target, State) and project(lay, target) == want:
+                current = target
+                break
         else:
             options = [
-                project(lay, st.target) for st in kernel.steps(current)
+                project(lay, st.target)
+                for st in kernel.steps(current)
                 if st.pid == pid and isinstance(st.target, State)
             ]
             raise Disagreement(

@@ -52,8 +52,12 @@ def symbolic_exploration(
     terminal_expectations = bool(exprs) or any(
         x.kind in ("sometimes", "never", "always", "outcomes") for x in scenario.expects
     )
-    result, run = bmc(
-        sym, depth, timeout, progress, whole=terminal_expectations,
+    result, _ = bmc(
+        sym,
+        depth,
+        timeout,
+        progress,
+        whole=terminal_expectations,
         outcomes=exprs if terminal_expectations else None,
     )
     ex.complete = result.complete and not result.timed_out
@@ -63,7 +67,9 @@ def symbolic_exploration(
         ex.stop = f"solver timeout ({', '.join(result.timed_out)})"
     add_path([sym.initial_state])
     checks = {name: fn for name, fn in suite.state_checks + suite.terminal_checks}
-    invariant_fns = {p.name: compile_property(p.expr) for p in scenario.invariants + scenario.finals}
+    invariant_fns = {
+        p.name: compile_property(p.expr) for p in scenario.invariants + scenario.finals
+    }
     for name in suite.names:
         found = result.found.get(name)
         if found is None:
@@ -92,5 +98,6 @@ def symbolic_exploration(
     for path in result.terminals:
         ex.terminals.append(add_path(path))
     ex.seconds = result.seconds
+    ex.bound = result.depth  # type: ignore[attr-defined]
     ex.transitions = 0
     return ex

@@ -88,7 +88,7 @@ def status_refs(scenario: ir.ScenarioIR) -> tuple[list[set[int]], list[set[int]]
     mems: list[set[int]] = [set() for _ in scenario.programs]
     for p in scenario.programs:
 
-        def mark(ref: ir.Ref | None) -> bool:
+        def mark(ref: ir.Ref | None, p: ir.ProgramIR = p) -> bool:
             if ref is None or ref.kind == ir.ERRNO:
                 return False
             chosen = locs[p.index] if ref.kind == ir.LOCAL else mems[p.index]
@@ -181,7 +181,7 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
     return min(total, limit)
 
 
-def _reaches_fork(prog: ir.ProgramIR, pc: int, successors) -> bool:  # type: ignore[no-untyped-def]
+def _reaches_fork(prog: ir.ProgramIR, pc: int, successors) -> bool:
     seen = set()
     work = [pc]
     while work:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import z3
+import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import EXITED, STATE_CODES, UNSET, Layout
 from checker.engines.symbolic.sstate import Cell, Named, Slot, SState, code, fresh, leaves
@@ -33,8 +33,8 @@ from checker.engines.symbolic.terms import (
     const_of,
     exists_pid,
     has_bit,
-    low_bits,
     lookup,
+    low_bits,
     term,
 )
 from checker.kernel.state import INIT_PID
@@ -121,8 +121,25 @@ def from_leaves(template: SState, values: list[Any]) -> SState:
         mem = cells(sl.mem)
         xkind, xval, errno, subreaper, cpos, ident, wpid, wopt = (next(it) for _ in range(8))
         slots.append(
-            Slot(alive, pid, ppid, pgid, st, prog, pc, locs, mem, xkind, xval, errno, subreaper,
-                 cpos, ident, wpid, wopt)
+            Slot(
+                alive,
+                pid,
+                ppid,
+                pgid,
+                st,
+                prog,
+                pc,
+                locs,
+                mem,
+                xkind,
+                xval,
+                errno,
+                subreaper,
+                cpos,
+                ident,
+                wpid,
+                wopt,
+            )
         )
     named = []
     for n in template.named:
@@ -210,7 +227,7 @@ class Rules:
     ) -> tuple[Any, tuple[Cell, ...]]:
         """The settled pc and locals as terms (If over the paths)."""
         paths = self.settle(prog, pc, L)
-        cond0, pc_out, L_out = paths[-1]
+        _, pc_out, L_out = paths[-1]
         pc_term: Any = code(pc_out)
         for cond, p, Lp in reversed(paths[:-1]):
             pc_term = z3.If(cond, code(p), pc_term)
@@ -301,11 +318,12 @@ class Rules:
             Outcome(err, TRUE, failed)
         ]
 
-    def _instruction(self, s, i, me, prog, pc, instr, L, ctx, ch):  # type: ignore[no-untyped-def]
+    def _instruction(self, s, i, me, prog, pc, instr, L, ctx, ch):
         if isinstance(instr, ir.Assign):
             value = term(instr.value, ctx)
-            return [Outcome(TRUE, TRUE, self.store_next(s, i, prog, instr.next, L, instr.target,
-                                                        value))]
+            return [
+                Outcome(TRUE, TRUE, self.store_next(s, i, prog, instr.next, L, instr.target, value))
+            ]
         if isinstance(instr, ir.AnyAssign):
             lo, hi = as_int(term(instr.lo, ctx)), as_int(term(instr.hi, ctx))
             ok = z3.And(lo <= ch.anyv, ch.anyv <= hi)
@@ -336,8 +354,13 @@ class Rules:
             if instr.name == "set_subreaper":
                 # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER): the group's flag
                 s2 = put(s, i, me.set(subreaper=TRUE))
-                return [Outcome(TRUE, TRUE, self.store_next(s2, i, prog, instr.next, L,
-                                                            instr.target, z3.IntVal(0)))]
+                return [
+                    Outcome(
+                        TRUE,
+                        TRUE,
+                        self.store_next(s2, i, prog, instr.next, L, instr.target, z3.IntVal(0)),
+                    )
+                ]
         raise AssertionError(f"not covered: {instr!r}")
 
     def store_next(
@@ -393,7 +416,7 @@ class Rules:
         )
         return z3.If(some, best, newpid == 0)
 
-    def fork(self, s, i, prog, instr: ir.Spawn, L, ch) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    def fork(self, s, i, prog, instr: ir.Spawn, L, ch) -> list[Outcome]:
         """kernel/fork.c kernel_clone -> copy_process (fork.py), for fork."""
         me = s.slots[i]
         alive = z3.Sum([z3.If(sl.alive, 1, 0) for sl in s.slots])
@@ -413,11 +436,23 @@ class Rules:
         if instr.cstyle and instr.target is not None and instr.target.kind == ir.ERRNO:
             child_errno = z3.IntVal(0)
         child = Slot(
-            alive=TRUE, pid=pid, ppid=me.pid, pgid=me.pgid, st=code(R),
-            prog=z3.IntVal(prog.index), pc=cpc, locals=cL, mem=child_mem,
-            xkind=z3.IntVal(0), xval=z3.IntVal(0), errno=child_errno, subreaper=FALSE,
+            alive=TRUE,
+            pid=pid,
+            ppid=me.pid,
+            pgid=me.pgid,
+            st=code(R),
+            prog=z3.IntVal(prog.index),
+            pc=cpc,
+            locals=cL,
+            mem=child_mem,
+            xkind=z3.IntVal(0),
+            xval=z3.IntVal(0),
+            errno=child_errno,
+            subreaper=FALSE,
             # list_add_tail(&p->sibling, &p->real_parent->children)
-            cpos=children_count(s, me.pid), ident=z3.IntVal(-1), wpid=z3.IntVal(0),
+            cpos=children_count(s, me.pid),
+            ident=z3.IntVal(-1),
+            wpid=z3.IntVal(0),
             wopt=z3.IntVal(NO_CALL),
         )
         # the child goes into the first free slot
@@ -429,8 +464,9 @@ class Rules:
             taken = z3.And(taken, sl.alive)
         born = replace(born, last_pid=pid, lost=z3.Or(s.lost, taken))
         good = self.store_next(born, i, prog, instr.next, L, instr.target, pid)
-        bad = self.store_next(s, i, prog, instr.next, L, instr.target, z3.IntVal(-1),
-                              errno=z3.IntVal(EAGAIN))
+        bad = self.store_next(
+            s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(EAGAIN)
+        )
         outs = [
             Outcome(z3.And(success, ch.alt == 0), TRUE, good),
             Outcome(z3.And(z3.Not(success), ch.alt == 0), TRUE, bad),
@@ -462,9 +498,7 @@ class Rules:
             a = lookup(s, a, lambda sl: sl.ppid, z3.IntVal(0))
         reaper: Any = z3.IntVal(INIT_PID)
         for a in reversed(chain):
-            marked = lookup(
-                s, a, lambda sl: z3.And(sl.subreaper, sl.st != Z), FALSE
-            )
+            marked = lookup(s, a, lambda sl: z3.And(sl.subreaper, sl.st != Z), FALSE)
             reaper = z3.If(z3.And(a != INIT_PID, a != 0, marked), a, reaper)
         return reaper
 
@@ -487,8 +521,13 @@ class Rules:
             adopted_zombies.append((z3.And(mine, c.st == Z), c))
         # the zombie keeps its last locals (for T.X and PROG.X)
         zombie = me.set(
-            st=code(Z), xkind=z3.IntVal(EXITED), xval=status, pc=code(-1), locals=L,
-            wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
+            st=code(Z),
+            xkind=z3.IntVal(EXITED),
+            xval=status,
+            pc=code(-1),
+            locals=L,
+            wpid=z3.IntVal(0),
+            wopt=z3.IntVal(NO_CALL),
         )
         slots[i] = zombie
         # PROG.X: the task that began as PROG keeps its values once released
@@ -496,7 +535,9 @@ class Rules:
         for j, n in enumerate(s.named):
             mine = z3.And(me.ident == j, n.kind == 1, n.pid == me.pid)
             named[j] = Named(
-                z3.If(mine, z3.IntVal(2), n.kind), n.pid, ite_cells(mine, L, n.locals),
+                z3.If(mine, z3.IntVal(2), n.kind),
+                n.pid,
+                ite_cells(mine, L, n.locals),
                 ite_cells(mine, me.mem, n.mem),
             )
         # do_notify_parent -> __wake_up_parent: the parent's waiters whose
@@ -517,7 +558,7 @@ class Rules:
         return eligible_pid(waiter.wpid, waiter.pgid, child)
 
     # -------------------------------------------------------- wait
-    def wait(self, s, i, prog, pc, instr: ir.Syscall, L, ctx, ch) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    def wait(self, s, i, prog, pc, instr: ir.Syscall, L, ctx, ch) -> list[Outcome]:
         """wait4 (wait.py do_wait): reap, report nothing (WNOHANG), fail, or
         sleep; one atomic step."""
         me = s.slots[i]
@@ -547,16 +588,25 @@ class Rules:
             if j == i:
                 elig.append(FALSE)
                 continue
-            elig.append(z3.And(c.alive, c.ppid == me.pid, eligible_pid(upid, me.pgid, c),
-                               clone_ok))
+            elig.append(z3.And(c.alive, c.ppid == me.pid, eligible_pid(upid, me.pgid, c), clone_ok))
         zombies = [z3.And(e, c.st == Z) for e, c in zip(elig, s.slots, strict=True)]
         first = first_in_list(s, zombies)
         failed_rec = (z3.IntVal(-1), z3.IntVal(0), z3.IntVal(0))
         nothing_rec = (z3.IntVal(0), z3.IntVal(0), z3.IntVal(0))
 
         def done(base: SState, rec: Any, **changes: Any) -> SState:
-            return self.store_next(base, i, prog, instr.next, L, instr.target, rec,
-                                   wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL), **changes)
+            return self.store_next(
+                base,
+                i,
+                prog,
+                instr.next,
+                L,
+                instr.target,
+                rec,
+                wpid=z3.IntVal(0),
+                wopt=z3.IntVal(NO_CALL),
+                **changes,
+            )
 
         error = z3.Or(
             bad_opts,
@@ -564,18 +614,19 @@ class Rules:
             z3.And(z3.Or(upid < -1, upid == 0), no_group),
             z3.And(upid > 0, no_pid),
         )
-        errno = z3.If(bad_opts, z3.IntVal(EINVAL), z3.If(upid == INT_MIN, z3.IntVal(ESRCH),
-                                                           z3.IntVal(ECHILD)))
+        errno = z3.If(
+            bad_opts, z3.IntVal(EINVAL), z3.If(upid == INT_MIN, z3.IntVal(ESRCH), z3.IntVal(ECHILD))
+        )
         err_state = done(s, failed_rec, errno=errno)
         echild = done(s, failed_rec, errno=z3.IntVal(ECHILD))
         nothing = done(s, nothing_rec)
-        asleep = put(s, i, me.set(st=code(S), pc=code(pc), locals=L, wpid=upid,
-                                  wopt=opts))
+        asleep = put(s, i, me.set(st=code(S), pc=code(pc), locals=L, wpid=upid, wopt=opts))
         # reaping: wait_task_zombie -> release_task of the first zombie
         rec: Any = nothing_rec
         for j, c in enumerate(s.slots):
-            rec = tuple(z3.If(first[j], x, y) for x, y in zip((c.pid, c.xkind, c.xval), rec,
-                                                              strict=True))
+            rec = tuple(
+                z3.If(first[j], x, y) for x, y in zip((c.pid, c.xkind, c.xval), rec, strict=True)
+            )
         reaped = done(release(s, first), rec)
         any_zombie = z3.Or(zombies)
         any_elig = z3.Or(elig)
@@ -622,8 +673,14 @@ def _ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
 def first_in_list(s: SState, marked: list[Any]) -> list[Any]:
     """Of the marked children of one parent, the first in its children list."""
     return [
-        z3.And(zj, *[z3.Not(z3.And(zk, ck.cpos < cj.cpos))
-                     for zk, ck in zip(marked, s.slots, strict=True) if ck is not cj])
+        z3.And(
+            zj,
+            *[
+                z3.Not(z3.And(zk, ck.cpos < cj.cpos))
+                for zk, ck in zip(marked, s.slots, strict=True)
+                if ck is not cj
+            ],
+        )
         for zj, cj in zip(marked, s.slots, strict=True)
     ]
 
@@ -636,10 +693,13 @@ def release(s: SState, which: list[Any]) -> SState:
         c = s.slots[j]
         slots[j] = c.set(alive=z3.If(gone, FALSE, c.alive))
     for k, sib in enumerate(s.slots):
-        later = z3.Or([
-            z3.And(gone, s.slots[j].ppid == sib.ppid, sib.cpos > s.slots[j].cpos)
-            for j, gone in enumerate(which) if j != k
-        ])
+        later = z3.Or(
+            [
+                z3.And(gone, s.slots[j].ppid == sib.ppid, sib.cpos > s.slots[j].cpos)
+                for j, gone in enumerate(which)
+                if j != k
+            ]
+        )
         slots[k] = slots[k].set(cpos=z3.If(later, sib.cpos - 1, sib.cpos))
     return replace(s, slots=tuple(slots))
 

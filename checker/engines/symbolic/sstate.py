@@ -14,9 +14,9 @@ by state (tests, and every symbolic trace is replayed explicitly).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
-import z3
+import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import (
     CONTINUED,
@@ -29,7 +29,7 @@ from checker.engines.symbolic.layout import (
     UNSET,
     Layout,
 )
-from checker.kernel.state import NO_MM, State, Task
+from checker.kernel.state import NO_MM, State
 from checker.kernel.wait import Status, status_record
 
 Cell = tuple[Any, ...]
@@ -86,9 +86,7 @@ class SState:
 
 
 def _cells(prefix: str, sizes: tuple[int, ...]) -> tuple[Cell, ...]:
-    return tuple(
-        tuple(z3.Int(f"{prefix}{k}.{c}") for c in range(n)) for k, n in enumerate(sizes)
-    )
+    return tuple(tuple(z3.Int(f"{prefix}{k}.{c}") for c in range(n)) for k, n in enumerate(sizes))
 
 
 def fresh(lay: Layout, tag: str) -> SState:
@@ -127,7 +125,10 @@ def fresh(lay: Layout, tag: str) -> SState:
         for j in range(len(lay.named))
     )
     return SState(
-        tuple(slots), z3.Int(f"{tag}:last_pid"), named, z3.Bool(f"{tag}:failed"),
+        tuple(slots),
+        z3.Int(f"{tag}:last_pid"),
+        named,
+        z3.Bool(f"{tag}:failed"),
         z3.Bool(f"{tag}:lost"),
     )
 
@@ -248,17 +249,36 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
     named = []
     for entry in s.named:
         if entry is None:
-            named.append(Named(z3.IntVal(0), z3.IntVal(0), _value_terms(lay.locals, ()),
-                               _value_terms(lay.mem, ())))
+            named.append(
+                Named(
+                    z3.IntVal(0),
+                    z3.IntVal(0),
+                    _value_terms(lay.locals, ()),
+                    _value_terms(lay.mem, ()),
+                )
+            )
         elif isinstance(entry, int):
-            named.append(Named(z3.IntVal(1), z3.IntVal(entry), _value_terms(lay.locals, ()),
-                               _value_terms(lay.mem, ())))
+            named.append(
+                Named(
+                    z3.IntVal(1),
+                    z3.IntVal(entry),
+                    _value_terms(lay.locals, ()),
+                    _value_terms(lay.mem, ()),
+                )
+            )
         else:
-            locs, values = entry  # type: ignore[misc]
-            named.append(Named(z3.IntVal(2), z3.IntVal(0), _value_terms(lay.locals, locs),
-                               _value_terms(lay.mem, values)))
-    return SState(tuple(slots), z3.IntVal(s.last_pid), tuple(named), z3.BoolVal(False),
-                  z3.BoolVal(False))
+            locs, values = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
+            named.append(
+                Named(
+                    z3.IntVal(2),
+                    z3.IntVal(0),
+                    _value_terms(lay.locals, locs),
+                    _value_terms(lay.mem, values),
+                )
+            )
+    return SState(
+        tuple(slots), z3.IntVal(s.last_pid), tuple(named), z3.BoolVal(False), z3.BoolVal(False)
+    )
 
 
 def _children_of(s: State, pid: int) -> tuple[int, ...]:
@@ -279,11 +299,23 @@ def _value_terms(sizes: tuple[int, ...], values: tuple[object, ...]) -> tuple[Ce
 def _dead_slot(lay: Layout) -> Slot:
     zero = z3.IntVal(0)
     return Slot(
-        alive=z3.BoolVal(False), pid=zero, ppid=zero, pgid=zero, st=code(0), prog=zero,
+        alive=z3.BoolVal(False),
+        pid=zero,
+        ppid=zero,
+        pgid=zero,
+        st=code(0),
+        prog=zero,
         pc=code(0),
-        locals=_value_terms(lay.locals, ()), mem=_value_terms(lay.mem, ()), xkind=zero,
-        xval=zero, errno=zero, subreaper=z3.BoolVal(False), cpos=zero, ident=z3.IntVal(-1),
-        wpid=zero, wopt=z3.IntVal(-1),
+        locals=_value_terms(lay.locals, ()),
+        mem=_value_terms(lay.mem, ()),
+        xkind=zero,
+        xval=zero,
+        errno=zero,
+        subreaper=z3.BoolVal(False),
+        cpos=zero,
+        ident=z3.IntVal(-1),
+        wpid=zero,
+        wopt=z3.IntVal(-1),
     )
 
 
@@ -311,8 +343,21 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
         sm = lay.status_mem[t.prog] if t.prog >= 0 else frozenset()
         exit_ = exit_kind(t.xstatus) if t.state == "Z" else None
         tasks.append(
-            (t.pid, t.ppid, t.pgid, t.state, t.prog, t.pc, _norm(t.locals, sl), _norm(mem, sm),
-             exit_, t.errno, t.subreaper, t.children, t.ident)
+            (
+                t.pid,
+                t.ppid,
+                t.pgid,
+                t.state,
+                t.prog,
+                t.pc,
+                _norm(t.locals, sl),
+                _norm(mem, sm),
+                exit_,
+                t.errno,
+                t.subreaper,
+                t.children,
+                t.ident,
+            )
         )
     return (tuple(tasks), s.last_pid, _norm_named(s.named))
 
@@ -323,8 +368,8 @@ def _norm_named(named: tuple[object, ...]) -> tuple[object, ...]:
         if entry is None or isinstance(entry, int):
             out.append(entry)
         else:
-            locs, values = entry  # type: ignore[misc]
-            out.append((_norm(locs, frozenset()), _norm(values, frozenset())))
+            snap_locals, snap_mem = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
+            out.append((_norm(snap_locals, frozenset()), _norm(snap_mem, frozenset())))
     return tuple(out)
 
 
@@ -334,7 +379,7 @@ def project_model(
     """The same projection, of a symbolic state in a Z3 model."""
 
     def num(x: Any) -> int:
-        return m.eval(x, model_completion=True).as_long()  # type: ignore[no-any-return]
+        return m.eval(x, model_completion=True).as_long()
 
     def truth(x: Any) -> bool:
         return z3.is_true(m.eval(x, model_completion=True))
@@ -347,15 +392,13 @@ def project_model(
         return tuple(out)
 
     def snum(x: Any) -> int:
-        return m.eval(x, model_completion=True).as_signed_long()  # type: ignore[no-any-return]
+        return m.eval(x, model_completion=True).as_signed_long()
 
     live = [sl for sl in s.slots if truth(sl.alive)]
     rows = []
     for sl in live:
         pid, prog, st = num(sl.pid), num(sl.prog), STATE_LETTERS[snum(sl.st)]
-        children = sorted(
-            (num(c.cpos), num(c.pid)) for c in live if num(c.ppid) == pid
-        )
+        children = sorted((num(c.cpos), num(c.pid)) for c in live if num(c.ppid) == pid)
         if prog >= 0:
             p = scenario_programs[prog]
             zombie = st == "Z"
@@ -366,11 +409,23 @@ def project_model(
             locs, mem = (), ()
         exit_ = (num(sl.xkind), num(sl.xval)) if st == "Z" else None
         rows.append(
-            (pid, num(sl.ppid), num(sl.pgid), st, prog, snum(sl.pc) if st != "Z" else -1, locs,
-             mem, exit_, num(sl.errno), truth(sl.subreaper), tuple(c for _, c in children),
-             num(sl.ident))
+            (
+                pid,
+                num(sl.ppid),
+                num(sl.pgid),
+                st,
+                prog,
+                snum(sl.pc) if st != "Z" else -1,
+                locs,
+                mem,
+                exit_,
+                num(sl.errno),
+                truth(sl.subreaper),
+                tuple(c for _, c in children),
+                num(sl.ident),
+            )
         )
-    rows.sort(key=lambda r: r[0])  # type: ignore[arg-type, return-value]
+    rows.sort(key=lambda r: r[0])
     named: list[object] = []
     for j, n in enumerate(s.named):
         kind = num(n.kind)
@@ -381,7 +436,9 @@ def project_model(
         else:
             p = scenario_programs[lay.named[j]]
             named.append(
-                (values(n.locals, len(p.local_names), lay.status_locals[p.index]),
-                 values(n.mem, len(p.var_names), lay.status_mem[p.index]))
+                (
+                    values(n.locals, len(p.local_names), lay.status_locals[p.index]),
+                    values(n.mem, len(p.var_names), lay.status_mem[p.index]),
+                )
             )
     return (tuple(rows), num(s.last_pid), tuple(named))

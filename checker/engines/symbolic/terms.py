@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import z3
+import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import (
     CONTINUED,
@@ -26,7 +26,7 @@ from checker.engines.symbolic.layout import (
     UNSET,
     Layout,
 )
-from checker.engines.symbolic.sstate import Cell, SState, Slot
+from checker.engines.symbolic.sstate import Cell, Slot, SState
 from checker.lang import ir
 from checker.lang.constants import LONG_MAX, LONG_MIN
 
@@ -294,8 +294,10 @@ def task_var(t: Slot, e: ir.TaskVar, ctx: Ctx) -> Value:
         here = t.prog == prog
         known.append(here)
         v = _read(cell, status, ctx, z3.And(ctx_guard(ctx), here, keep))
-        out = tuple(z3.If(here, a, b) for a, b in zip(v, out, strict=True)) if status else z3.If(
-            here, v, out
+        out = (
+            tuple(z3.If(here, a, b) for a, b in zip(v, out, strict=True))
+            if status
+            else z3.If(here, v, out)
         )
     ctx.unset.append(z3.And(ctx_guard(ctx), z3.Not(z3.And(z3.Or(known), keep))))
     return out
@@ -311,9 +313,12 @@ def ctx_guard(ctx: Ctx) -> Any:
 def named_var(e: ir.NamedVar, ctx: Ctx) -> Value:
     """`PROG.X`: checker/props/compile.py _named."""
     n = ctx.state.named[e.named]
-    status = e.slot in (ctx.lay.status_locals if e.kind == "local" else ctx.lay.status_mem)[
-        ctx.lay.named[e.named]
-    ]
+    status = (
+        e.slot
+        in (ctx.lay.status_locals if e.kind == "local" else ctx.lay.status_mem)[
+            ctx.lay.named[e.named]
+        ]
+    )
 
     def pick(cells_of: Callable[[Any], tuple[Cell, ...]]) -> Cell:
         return cells_of(n)[e.slot]
@@ -333,8 +338,17 @@ def named_var(e: ir.NamedVar, ctx: Ctx) -> Value:
 def _quantified(e: ir.Quantified, ctx: Ctx) -> Value:
     parts = []
     for sl in ctx.state.slots:
-        inner = Ctx(ctx.state, ctx.lay, ctx.me, ctx.L, ctx.M, {**ctx.bound, e.var: sl},
-                    ctx.errors, ctx.unset, ctx.guards)
+        inner = Ctx(
+            ctx.state,
+            ctx.lay,
+            ctx.me,
+            ctx.L,
+            ctx.M,
+            {**ctx.bound, e.var: sl},
+            ctx.errors,
+            ctx.unset,
+            ctx.guards,
+        )
         parts.append((sl.alive, term(e.body, inner)))
     if e.kind == "forall":
         return z3.And([z3.Implies(a, as_bool(b)) for a, b in parts])
@@ -348,6 +362,8 @@ def property_term(e: ir.Expr, state: SState, lay: Layout) -> tuple[Any, Any, Any
     arithmetic error)."""
     ctx = Ctx(state, lay)
     v = as_bool(term(e, ctx))
-    return v, z3.Or(ctx.unset) if ctx.unset else z3.BoolVal(False), (
-        z3.Or(ctx.errors) if ctx.errors else z3.BoolVal(False)
+    return (
+        v,
+        z3.Or(ctx.unset) if ctx.unset else z3.BoolVal(False),
+        (z3.Or(ctx.errors) if ctx.errors else z3.BoolVal(False)),
     )
