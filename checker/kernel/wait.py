@@ -50,7 +50,7 @@ class WaitResult(NamedTuple):
     eligible: tuple[int, ...] = ()  # what a sleeper waits for (for traces)
 
 
-_VALID_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL
+VALID_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL
 
 
 def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
@@ -59,7 +59,7 @@ def do_wait(tx: Tx, waiter: Task, upid: int, options: int) -> WaitResult:
     reaped here; the caller sleeps when nothing is reportable, WNOHANG is not
     given and some child may still report."""
     # kernel_wait4: unknown option bits -> EINVAL; -INT_MIN is not defined -> ESRCH
-    if options & ~_VALID_OPTIONS:
+    if options & ~VALID_OPTIONS:
         return WaitResult(ERROR, errno=EINVAL)
     if upid == INT_MIN:
         return WaitResult(ERROR, errno=ESRCH)

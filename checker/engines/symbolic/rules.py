@@ -38,6 +38,7 @@ from checker.engines.symbolic.terms import (
     term,
 )
 from checker.kernel.state import INIT_PID
+from checker.kernel.wait import VALID_OPTIONS
 from checker.lang import ir
 from checker.lang.constants import (
     EAGAIN,
@@ -48,14 +49,10 @@ from checker.lang.constants import (
     INT_MIN,
     WALL,
     WCLONE,
-    WCONTINUED,
     WNOHANG,
-    WNOTHREAD,
-    WUNTRACED,
 )
 
 R, S, Z = STATE_CODES["R"], STATE_CODES["S"], STATE_CODES["Z"]
-VALID_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL
 NO_CALL = -1  # Slot.wopt of a task not inside a wait
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 
