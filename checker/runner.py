@@ -179,7 +179,7 @@ def check_text(
             depth = options.depth if options.depth is not None else DEFAULT_DEPTH
             ex = symbolic_exploration(kernel, suite, depth, options.timeout)
             result.engine = "symbolic"
-            result.bound = ex.bound  # type: ignore[attr-defined]
+            result.bound = ex.bound
         else:
             ex = explore(kernel, suite, max_states, max_depth, progress)
     except ModelError as err:

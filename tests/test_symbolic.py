@@ -31,6 +31,16 @@ def load(src: str):  # type: ignore[no-untyped-def]
     return load_text(textwrap.dedent(src), "t.proc")
 
 
+# a user init that reaps forever: runs need not end
+REAPER = """
+    init {
+        while true {
+            w = wait()
+        }
+    }
+"""
+
+
 SMALL_BUG = """
     program main {
         x = any(0..3)
@@ -96,13 +106,10 @@ def test_prove_the_reaper_scenario(tmp_path: Path) -> None:
     assert r.stdout.count("proved (k=1)") == 3
 
 
-def test_prove_reports_a_counterexample_to_induction() -> None:
-    scenario = load("""
-        init {
-            while true {
-                w = wait()
-            }
-        }
+def test_prove_an_inductive_invariant() -> None:
+    scenario = load(
+        REAPER
+        + """
         program main {
             var n = 0
             n = 1
@@ -112,37 +119,33 @@ def test_prove_reports_a_counterexample_to_induction() -> None:
         start main
         invariant small: forall T in tasks: T.program == main -> T.n <= 3
         expect pass
-    """)
+    """
+    )
     proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
-    # every run ends within the base case: proved outright
+    # n only ever takes the constants 0..3: the invariant is 1-inductive
     assert proofs["small"].status == PROVED
 
 
 def test_prove_finds_a_real_violation() -> None:
-    scenario = load("""
-        init {
-            while true {
-                w = wait()
-            }
-        }
+    scenario = load(
+        REAPER
+        + """
         program main {
             c = fork { exit 1 }
             assert c == 0, "parent"
         }
         start main
         expect violation assertions
-    """)
+    """
+    )
     proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 4)}
     assert proofs["assertions"].status == VIOLATED
 
 
 def test_not_k_inductive_without_a_strengthening() -> None:
-    scenario = load("""
-        init {
-            while true {
-                w = wait()
-            }
-        }
+    scenario = load(
+        REAPER
+        + """
         program main {
             var n = 0
             while true {
@@ -153,7 +156,8 @@ def test_not_k_inductive_without_a_strengthening() -> None:
         start main
         invariant bounded: forall T in tasks: T.program == main -> T.n <= 5
         expect pass
-    """)
+    """
+    )
     proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
     assert proofs["bounded"].status == NOT_INDUCTIVE
     assert proofs["bounded"].cti

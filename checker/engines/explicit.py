@@ -62,6 +62,7 @@ class Exploration:
     violations: dict[str, Violation] = field(default_factory=dict)
     terminals: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    bound: int | None = None  # the symbolic engine's: the depth it searched
     # with the graph kept: state i's successors are targets[starts[i]:starts[i + 1]]
     starts: array = field(default_factory=lambda: array("l"))
     targets: array = field(default_factory=lambda: array("l"))

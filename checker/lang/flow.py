@@ -12,7 +12,7 @@ model's clone step tests `tgid == 1`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from checker.lang import ir
 
@@ -37,8 +37,12 @@ def successors(instr: ir.Instr) -> tuple[int, ...]:
     return (nxt,) if isinstance(nxt, int) else ()
 
 
-def reachable(code: tuple[ir.Instr, ...], roots: Iterable[int]) -> frozenset[int]:
-    """The pcs reachable from `roots` by `successors`."""
+def reachable(
+    code: tuple[ir.Instr, ...],
+    roots: Iterable[int],
+    step: Callable[[ir.Instr], tuple[int, ...]] = successors,
+) -> frozenset[int]:
+    """The pcs reachable from `roots` by `step` (by default `successors`)."""
     seen: set[int] = set()
     todo = [pc for pc in roots if 0 <= pc < len(code)]
     while todo:
@@ -46,7 +50,7 @@ def reachable(code: tuple[ir.Instr, ...], roots: Iterable[int]) -> frozenset[int
         if pc in seen:
             continue
         seen.add(pc)
-        todo += [n for n in successors(code[pc]) if 0 <= n < len(code) and n not in seen]
+        todo += [n for n in step(code[pc]) if 0 <= n < len(code) and n not in seen]
     return frozenset(seen)
 
 

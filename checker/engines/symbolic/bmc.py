@@ -21,15 +21,17 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from checker.engines.symbolic.layout import STATE_CODES, Layout, layout
-from checker.engines.symbolic.rules import Choice, Rules, Transition, choice
+from checker.engines.symbolic.layout import Layout, layout
+from checker.engines.symbolic.rules import Choice, Rules, Transition, Z, choice
 from checker.engines.symbolic.sstate import SState, encode, fresh, leaves, project, project_model
-from checker.engines.symbolic.terms import property_term
+from checker.engines.symbolic.terms import Ctx, as_int, property_term, term
 from checker.kernel.model import Failure, Kernel
-from checker.kernel.state import INIT_PID, SLEEPING, State, Tx
+from checker.kernel.state import INIT_PID, SLEEPING, ZOMBIE, State, Tx
 from checker.lang import ir
+from checker.lang.pyexpr import EvalError, Unset
+from checker.props.suite import PropertySuite, task_name
 
-Z = STATE_CODES["Z"]
+FALSE = z3.BoolVal(False)
 
 
 class Disagreement(Exception):
@@ -43,7 +45,6 @@ class Check:
 
     name: str
     violated: Callable[[SState, Any], tuple[Any, Any]]  # (state, terminal) -> (violation, error)
-    message: Callable[[State], str]
 
 
 @dataclass
@@ -70,7 +71,7 @@ class BmcResult:
 class Symbolic:
     """A scenario's transition relation and initial state, ready to unroll."""
 
-    def __init__(self, scenario: ir.ScenarioIR, kernel: Kernel):
+    def __init__(self, scenario: ir.ScenarioIR, kernel: Kernel, suite: PropertySuite | None = None):
         self.scenario = scenario
         self.kernel = kernel
         self.lay: Layout = layout(scenario, kernel.keep_zombie_values)
@@ -78,6 +79,9 @@ class Symbolic:
         self.t: Transition = self.rules.build()
         self.initial_state = kernel.initial()
         self.s0 = encode(self.lay, self.initial_state, sleeping_calls(kernel, self.initial_state))
+        # the explicit engine's property code, for the messages of violations
+        self.suite = suite or PropertySuite.build(scenario)
+        self._pre, self._post = leaves(self.t.pre), leaves(self.t.post)
 
     def step(self, a: SState, b: SState, ch: Choice) -> Any:
         return z3.substitute(self.t.relation, *self._pairs(a, b, ch))
@@ -86,12 +90,37 @@ class Symbolic:
         return z3.substitute(self.t.enabled, *self._pairs(a, None, None))
 
     def _pairs(self, a: SState, b: SState | None, ch: Choice | None) -> list[tuple[Any, Any]]:
-        pairs = list(zip(leaves(self.t.pre), leaves(a), strict=True))
+        pairs = list(zip(self._pre, leaves(a), strict=True))
         if b is not None:
-            pairs += zip(leaves(self.t.post), leaves(b), strict=True)
+            pairs += zip(self._post, leaves(b), strict=True)
         if ch is not None:
             pairs += zip(self.t.choice.all(), ch.all(), strict=True)
         return [(x, y) for x, y in pairs if not x.eq(y)]
+
+    def message(self, name: str, final: State, failure: Failure | None) -> str:
+        """What the explicit engine says of this violation in the run's last
+        state (a failing step says it itself), or why the property cannot be
+        evaluated there."""
+        if failure is not None:
+            return failure.message
+        for check_name, check in self.suite.state_checks + self.suite.terminal_checks:
+            if check_name == name:
+                try:
+                    said = check(final)
+                except (Unset, EvalError) as err:
+                    return str(err)
+                if said is not None:
+                    return said
+        zombies = [t for t in final.tasks if t.state == ZOMBIE]
+        if name == "zombies_reaped" and zombies:
+            who = task_name(self.scenario, zombies[0])
+            return f"{who} is a zombie that can never be reaped (the run ends here)"
+        return f"{name} is violated"
+
+
+def terminal(sym: Symbolic, s: SState) -> Any:
+    """No step is possible from s (a failed state is no end: it stops)."""
+    return z3.And(z3.Not(s.failed), z3.Not(sym.enabled(s)))
 
 
 def sleeping_calls(kernel: Kernel, s: State) -> dict[int, tuple[int, int]]:
@@ -117,52 +146,28 @@ def checks(sym: Symbolic) -> list[Check]:
     lay = sym.lay
     out: list[Check] = []
     names = scenario.checks
-    out.append(Check("assertions", lambda s, term: (s.failed, z3.BoolVal(False)), lambda s: ""))
+    out.append(Check("assertions", lambda s, end: (s.failed, FALSE)))
     if "orphans_reparented" in names:
-        out.append(
-            Check(
-                "orphans_reparented",
-                lambda s, term: (orphaned(s), z3.BoolVal(False)),
-                _explicit_message("orphans_reparented"),
-            )
-        )
+        out.append(Check("orphans_reparented", lambda s, end: (orphaned(s), FALSE)))
     for inv in scenario.invariants:
-        out.append(_invariant(inv, lay, terminal=False))
+        out.append(_invariant(inv, lay, at_end=False))
     if "no_deadlock" in names:
-        out.append(
-            Check(
-                "no_deadlock",
-                lambda s, term: (z3.And(term, stuck(s)), z3.BoolVal(False)),
-                _explicit_message("no_deadlock"),
-            )
-        )
+        out.append(Check("no_deadlock", lambda s, end: (z3.And(end, stuck(s)), FALSE)))
     for fin in scenario.finals:
-        out.append(_invariant(fin, lay, terminal=True))
+        out.append(_invariant(fin, lay, at_end=True))
     if "zombies_reaped" in names:
         # its terminal case: a run that ends with a zombie
-        out.append(
-            Check(
-                "zombies_reaped",
-                lambda s, term: (z3.And(term, some_zombie(s)), z3.BoolVal(False)),
-                lambda s: "a zombie is left when the run ends",
-            )
-        )
+        out.append(Check("zombies_reaped", lambda s, end: (z3.And(end, some_zombie(s)), FALSE)))
     return out
 
 
-def _explicit_message(name: str) -> Callable[[State], str]:
-    return lambda s: ""
-
-
-def _invariant(prop: ir.PropertyIR, lay: Layout, terminal: bool) -> Check:
-    def violated(s: SState, term: Any) -> tuple[Any, Any]:
+def _invariant(prop: ir.PropertyIR, lay: Layout, at_end: bool) -> Check:
+    def violated(s: SState, end: Any) -> tuple[Any, Any]:
         value, unset, err = property_term(prop.expr, s, lay)
-        live = z3.Not(s.failed)
-        if terminal:
-            live = z3.And(live, term)
+        live = z3.And(z3.Not(s.failed), end) if at_end else z3.Not(s.failed)
         return z3.And(live, z3.Not(value)), z3.And(live, z3.Or(unset, err))
 
-    return Check(prop.name, violated, lambda s: f"`{prop.text}` is false")
+    return Check(prop.name, violated)
 
 
 def orphaned(s: SState) -> Any:
@@ -217,14 +222,8 @@ class Unrolling:
         self.solver.add(z3.Implies(lit, condition))
         return self.solver.check(lit)
 
-    def terminal(self, d: int) -> Any:
-        s = self.states[d]
-        return z3.And(z3.Not(s.failed), z3.Not(self.sym.enabled(s)))
-
-    def replay(
-        self, model: z3.ModelRef, depth: int, failing: bool
-    ) -> tuple[list[State], Failure | None]:
-        return replay(self.sym, model, self.states[: depth + 1], self.choices[:depth], failing)
+    def replay(self, model: z3.ModelRef, depth: int) -> tuple[list[State], Failure | None]:
+        return replay(self.sym, model, self.states[: depth + 1], self.choices[:depth])
 
 
 def bmc(
@@ -232,7 +231,6 @@ def bmc(
     depth: int,
     timeout: float | None = None,
     progress: Progress | None = None,
-    wanted: set[str] | None = None,
     whole: bool = False,
     outcomes: list[ir.Expr] | None = None,
 ) -> tuple[BmcResult, Unrolling]:
@@ -242,7 +240,7 @@ def bmc(
     started = time.perf_counter()
     result = BmcResult()
     run = Unrolling(sym, timeout)
-    todo = [c for c in checks(sym) if wanted is None or c.name in wanted]
+    todo = checks(sym)
     for d in range(depth + 1):
         t0 = time.perf_counter()
         if d > 0:
@@ -254,11 +252,8 @@ def bmc(
                 run.choices.pop()
                 break
         s = run.states[-1]
-        terminal = run.terminal(d)
-        pending = []
-        for c in todo:
-            bad, err = c.violated(s, terminal)
-            pending.append((c, bad, err))
+        end = terminal(sym, s)
+        pending = [(c, *c.violated(s, end)) for c in todo]
         # the bound was wrong if a fork found no free slot (internal)
         anything = z3.Or([z3.Or(bad, err) for _, bad, err in pending] + [s.lost])
         if pending and run.ask(anything, f"any{d}") == z3.sat:
@@ -274,12 +269,12 @@ def bmc(
                     continue
                 model = run.solver.model()
                 is_err = z3.is_true(model.eval(err, model_completion=True))
-                path, failure = run.replay(model, d, c.name == "assertions")
-                message = failure.message if failure is not None else c.message(path[-1])
+                path, failure = run.replay(model, d)
+                message = sym.message(c.name, path[-1], failure)
                 result.found[c.name] = Found(c.name, d, path, failure, message, error=is_err)
                 todo.remove(c)
         if outcomes is not None:
-            result.terminals += terminal_values(run, d, outcomes)
+            result.terminals += terminal_values(run, end, outcomes)
         result.depth = d
         result.per_depth.append(time.perf_counter() - t0)
         if progress is not None:
@@ -291,38 +286,26 @@ def bmc(
 
 
 def terminal_values(
-    run: Unrolling, d: int, exprs: list[ir.Expr], limit: int = 1000
+    run: Unrolling, end: Any, exprs: list[ir.Expr], limit: int = 1000
 ) -> list[list[State]]:
-    """A run to a terminal state at depth d (the last unrolled) for each
-    distinct tuple of values the expressions take there."""
+    """A run to a terminal state (`end`) at the last unrolled depth for
+    each distinct tuple of values the expressions take there."""
+    d = len(run.states) - 1
+    ctx = Ctx(run.states[d], run.sym.lay)
+    flat = []
+    for e in exprs:
+        v = term(e, ctx)
+        flat += [as_int(x) for x in v] if isinstance(v, tuple) else [as_int(v)]
     found: list[list[State]] = []
-    if True:
-        s = run.states[d]
-        values = [term_values(e, s, run.sym.lay) for e in exprs]
-        flat = [v for vs in values for v in vs]
-        seen: list[Any] = []
-        while len(found) < limit:
-            cond = z3.And([run.terminal(d), *[z3.Not(b) for b in seen]])
-            if run.ask(cond, f"t{d}:{len(seen)}") != z3.sat:
-                break
-            model = run.solver.model()
-            path, _ = run.replay(model, d, False)
-            found.append(path)
-            got = [model.eval(v, model_completion=True) for v in flat]
-            seen.append(
-                z3.And([v == g for v, g in zip(flat, got, strict=True)])
-                if flat
-                else z3.BoolVal(True)
-            )
+    seen: list[Any] = []
+    while len(found) < limit:
+        if run.ask(z3.And([end, *[z3.Not(b) for b in seen]]), f"t{d}:{len(seen)}") != z3.sat:
+            break
+        model = run.solver.model()
+        found.append(run.replay(model, d)[0])
+        got = [model.eval(v, model_completion=True) for v in flat]
+        seen.append(z3.And([v == g for v, g in zip(flat, got, strict=True)]))
     return found
-
-
-def term_values(e: ir.Expr, s: SState, lay: Layout) -> list[Any]:
-    from checker.engines.symbolic.terms import Ctx, as_int, term
-
-    ctx = Ctx(s, lay)
-    v = term(e, ctx)
-    return [as_int(x) for x in v] if isinstance(v, tuple) else [as_int(v)]
 
 
 def replay(
@@ -330,7 +313,6 @@ def replay(
     model: z3.ModelRef,
     states: list[SState],
     choices: list[Choice],
-    failing: bool,
 ) -> tuple[list[State], Failure | None]:
     """The explicit run a model describes (see the module docstring)."""
     kernel, lay, programs = sym.kernel, sym.lay, sym.scenario.programs

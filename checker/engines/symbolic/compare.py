@@ -24,7 +24,7 @@ def compare(explicit: FileResult, symbolic: FileResult) -> FileResult:
         explicit.warnings.append(Diagnostic(path, NOWHERE, f"not compared: {note}", "warning"))
         return explicit
     if symbolic.errors or explicit.errors:
-        if (symbolic.errors and True) != (explicit.errors and True):
+        if bool(symbolic.errors) != bool(explicit.errors):
             return _disagree(
                 explicit,
                 [

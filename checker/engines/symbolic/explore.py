@@ -16,9 +16,7 @@ from checker.engines.explicit import Exploration, PropertyError, Violation
 from checker.engines.symbolic.bmc import Symbolic, bmc
 from checker.kernel.model import Kernel
 from checker.kernel.state import State
-from checker.lang.pyexpr import EvalError, Unset
-from checker.props.compile import compile_property
-from checker.props.suite import PropertySuite, task_name
+from checker.props.suite import PropertySuite
 
 DEFAULT_DEPTH = 20
 
@@ -31,7 +29,7 @@ def symbolic_exploration(
     progress: Callable[[int, float], None] | None = None,
 ) -> Exploration:
     scenario = suite.scenario
-    sym = Symbolic(scenario, kernel)
+    sym = Symbolic(scenario, kernel, suite)
     ex = Exploration(kernel)
     index: dict[State, int] = {}
 
@@ -66,38 +64,16 @@ def symbolic_exploration(
     if result.timed_out:
         ex.stop = f"solver timeout ({', '.join(result.timed_out)})"
     add_path([sym.initial_state])
-    checks = {name: fn for name, fn in suite.state_checks + suite.terminal_checks}
-    invariant_fns = {
-        p.name: compile_property(p.expr) for p in scenario.invariants + scenario.finals
-    }
     for name in suite.names:
         found = result.found.get(name)
         if found is None:
             continue
-        last = add_path(found.path)
-        final = found.path[-1]
         if found.error:
-            fn = invariant_fns[name]
-            try:
-                fn(final)
-                message = "cannot be evaluated"
-            except (Unset, EvalError) as err:
-                message = str(err)
-            raise PropertyError(name, message, found.path)
-        if found.failure is not None:
-            message = found.failure.message
-        elif name in checks:
-            message = checks[name](final) or found.message
-        elif name == "zombies_reaped":
-            zombies = [t for t in final.tasks if t.state == "Z"]
-            who = task_name(scenario, zombies[0]) if zombies else "a task"
-            message = f"{who} is a zombie that can never be reaped (the run ends here)"
-        else:
-            message = found.message
-        ex.violations[name] = Violation(name, message, last, found.failure)
+            raise PropertyError(name, found.message, found.path)
+        last = add_path(found.path)
+        ex.violations[name] = Violation(name, found.message, last, found.failure)
     for path in result.terminals:
         ex.terminals.append(add_path(path))
     ex.seconds = result.seconds
-    ex.bound = result.depth  # type: ignore[attr-defined]
-    ex.transitions = 0
+    ex.bound = result.depth
     return ex

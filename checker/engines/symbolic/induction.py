@@ -16,12 +16,13 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from checker.engines.symbolic.bmc import Check, Found, Symbolic, bmc, checks
-from checker.engines.symbolic.layout import STATE_CODES, STATE_LETTERS, UNSET
-from checker.engines.symbolic.rules import NO_CALL, choice
+from checker.engines.symbolic.bmc import Check, Found, Symbolic, bmc, checks, terminal
+from checker.engines.symbolic.layout import EXITED, STATE_LETTERS, UNSET
+from checker.engines.symbolic.rules import NO_CALL, R, S, Z, choice
 from checker.engines.symbolic.sstate import SState, fresh
 from checker.kernel.state import INIT_PID
 from checker.lang import ir
+from checker.lang.flow import reachable, successors
 
 PROVED, VIOLATED, NOT_INDUCTIVE, UNKNOWN = "proved", "violated", "not k-inductive", "unknown"
 
@@ -41,13 +42,27 @@ def structural(sym: Symbolic, s: SState) -> Any:
     init in slot 0, distinct pids, parents that exist, task states that fit
     their pcs, zombies with an exit code, children lists in order."""
     rules = sym.rules
-    parts = [z3.Not(s.lost), s.last_pid >= 1, s.last_pid < sym.rules.pid_max]
+    parts = [z3.Not(s.lost), s.last_pid >= 1, s.last_pid < rules.pid_max]
     init = s.slots[0]
-    parts += [init.alive, init.pid == INIT_PID, init.ppid == 0, init.st != STATE_CODES["Z"]]
+    parts += [init.alive, init.pid == INIT_PID, init.ppid == 0, init.st != Z]
     if rules.default_init:
-        parts += [init.prog == -1, init.st == STATE_CODES["S"]]
+        parts += [init.prog == -1, init.st == S]
     else:
         parts.append(init.prog == sym.scenario.init)
+    # per program: where a running task can rest (a visible instruction or
+    # a choose the code reaches) and where a sleeping one waits
+    resting = []
+    waiting = []
+    for prog in sym.scenario.programs:
+        reach = reachable_pcs(prog)
+        resting.append([pc for pc in rules.resting_pcs(prog) if pc in reach])
+        waiting.append(
+            [
+                pc
+                for pc, instr in enumerate(prog.code)
+                if isinstance(instr, ir.Syscall) and instr.name in ("wait", "waitpid")
+            ]
+        )
     for j, t in enumerate(s.slots):
         if j > 0:
             parts.append(
@@ -55,91 +70,60 @@ def structural(sym: Symbolic, s: SState) -> Any:
                     t.alive, z3.And(t.pid >= 2, t.pid < rules.pid_max, t.prog >= 0, t.ppid != t.pid)
                 )
             )
-            parent = z3.Or(
-                [z3.And(p.alive, p.pid == t.ppid, p.st != STATE_CODES["Z"]) for p in s.slots]
-            )
+            parent = z3.Or([z3.And(p.alive, p.pid == t.ppid, p.st != Z) for p in s.slots])
             parts.append(z3.Implies(t.alive, parent))
-        for k, u in enumerate(s.slots):
-            if k > j:
-                parts.append(z3.Implies(z3.And(t.alive, u.alive), t.pid != u.pid))
-                same = z3.And(t.alive, u.alive, t.ppid == u.ppid)
-                parts.append(z3.Implies(same, t.cpos != u.cpos))
+        for u in s.slots[j + 1 :]:
+            parts.append(z3.Implies(z3.And(t.alive, u.alive), t.pid != u.pid))
+            same = z3.And(t.alive, u.alive, t.ppid == u.ppid)
+            parts.append(z3.Implies(same, t.cpos != u.cpos))
         siblings = z3.Sum([z3.If(z3.And(c.alive, c.ppid == t.ppid), 1, 0) for c in s.slots])
         parts.append(
             z3.Implies(z3.And(t.alive, t.pid != INIT_PID), z3.And(t.cpos >= 0, t.cpos < siblings))
         )
-        zombie = t.st == STATE_CODES["Z"]
+        zombie = t.st == Z
         parts.append(
-            z3.Implies(z3.And(t.alive, zombie), z3.And(t.xkind == 1, t.xval >= 0, t.xval <= 255))
+            z3.Implies(
+                z3.And(t.alive, zombie), z3.And(t.xkind == EXITED, t.xval >= 0, t.xval <= 255)
+            )
         )
-        parts.append(z3.Implies(t.alive, z3.Or([t.st == STATE_CODES[x] for x in "RSZ"])))
-        # a running task rests on a visible instruction or a choose; a
-        # sleeping one is inside a wait it made
+        parts.append(z3.Implies(t.alive, z3.Or(t.st == R, t.st == S, zombie)))
+        if j == 0 and rules.default_init:
+            continue
         where = []
         for prog in sym.scenario.programs:
-            here = t.prog == prog.index
-            reach = reachable_pcs(prog)
-            rest = z3.Or(
-                [t.pc == pc for pc in rules.resting_pcs(prog) if pc in reach] or [z3.BoolVal(False)]
-            )
-            waits = [
-                pc
-                for pc, instr in enumerate(prog.code)
-                if isinstance(instr, ir.Syscall) and instr.name in ("wait", "waitpid")
-            ]
-            sleeping = z3.And(
-                t.st == STATE_CODES["S"],
-                z3.Or([t.pc == pc for pc in waits] or [z3.BoolVal(False)]),
+            rest = z3.Or([t.pc == pc for pc in resting[prog.index]] or [z3.BoolVal(False)])
+            asleep = z3.And(
+                t.st == S,
+                z3.Or([t.pc == pc for pc in waiting[prog.index]] or [z3.BoolVal(False)]),
                 t.wopt != NO_CALL,
             )
             where.append(
-                z3.And(here, z3.Or(z3.And(t.st == STATE_CODES["R"], rest), sleeping, zombie))
+                z3.And(t.prog == prog.index, z3.Or(z3.And(t.st == R, rest), asleep, zombie))
             )
-        if j == 0 and rules.default_init:
-            continue
         parts.append(z3.Implies(t.alive, z3.Or(where)))
     return z3.And(parts)
 
 
-def reachable_pcs(prog: ir.ProgramIR) -> set[int]:
+def _live_successors(instr: ir.Instr) -> tuple[int, ...]:
+    """flow.successors, with an `if`/`while` on a constant going one way."""
+    cond = instr.cond if isinstance(instr, ir.Branch) else None
+    if isinstance(instr, ir.Branch) and isinstance(cond, ir.Const) and isinstance(cond.value, bool):
+        return (instr.then_pc if cond.value else instr.else_pc,)
+    return successors(instr)
+
+
+def reachable_pcs(prog: ir.ProgramIR) -> frozenset[int]:
     """The pcs the program's control flow can reach from its entry (a forked
-    child's start included), an `if`/`while` on a constant going one way."""
-    seen: set[int] = set()
-    work = [prog.entry]
-    while work:
-        pc = work.pop()
-        if pc in seen:
-            continue
-        seen.add(pc)
-        instr = prog.code[pc]
-        if isinstance(instr, ir.Branch):
-            cond = instr.cond
-            if isinstance(cond, ir.Const) and isinstance(cond.value, bool):
-                work.append(instr.then_pc if cond.value else instr.else_pc)
-            else:
-                work += [instr.then_pc, instr.else_pc]
-        elif isinstance(instr, ir.Jump):
-            work.append(instr.target)
-        elif isinstance(instr, ir.Choose):
-            work += list(instr.targets)
-        elif isinstance(instr, ir.RepeatTest):
-            work += [instr.body_pc, instr.exit_pc]
-        elif isinstance(instr, ir.Spawn):
-            work += [instr.child_pc, instr.next]
-        elif isinstance(instr, (ir.Exit, ir.Return)):
-            pass
-        else:
-            nxt = getattr(instr, "next", None)
-            if nxt is not None:
-                work.append(nxt)
-    return seen
+    child's start included)."""
+    return reachable(prog.code, [prog.entry], _live_successors)
 
 
 def prove(sym: Symbolic, k: int, timeout: float | None = None) -> list[Proof]:
     base, _ = bmc(sym, k, timeout)
     proofs: list[Proof] = []
     todo: list[Check] = []
-    for c in checks(sym):
+    order = checks(sym)
+    for c in order:
         found = base.found.get(c.name)
         if found is not None:
             proofs.append(Proof(c.name, VIOLATED, found.depth, found))
@@ -151,7 +135,7 @@ def prove(sym: Symbolic, k: int, timeout: float | None = None) -> list[Proof]:
         else:
             todo.append(c)
     if not todo:
-        return _ordered(proofs, sym)
+        return _ordered(proofs, order)
     # the step case: k+1 arbitrary consecutive states
     states = [fresh(sym.lay, f"t{i}") for i in range(k + 1)]
     solver = z3.Solver()
@@ -164,10 +148,10 @@ def prove(sym: Symbolic, k: int, timeout: float | None = None) -> list[Proof]:
     for c in todo:
         hyps = []
         for s in states[:-1]:
-            bad, err = c.violated(s, _terminal(sym, s))
+            bad, err = c.violated(s, terminal(sym, s))
             hyps.append(z3.Not(z3.Or(bad, err)))
         last = states[-1]
-        bad, err = c.violated(last, _terminal(sym, last))
+        bad, err = c.violated(last, terminal(sym, last))
         lit = z3.Bool(f"step:{c.name}")
         solver.add(z3.Implies(lit, z3.And(*hyps, z3.Or(bad, err))))
         answer = solver.check(lit)
@@ -177,16 +161,12 @@ def prove(sym: Symbolic, k: int, timeout: float | None = None) -> list[Proof]:
             proofs.append(Proof(c.name, UNKNOWN, k, note="the solver timed out in the step case"))
         else:
             proofs.append(Proof(c.name, NOT_INDUCTIVE, k, cti=_tables(sym, solver.model(), states)))
-    return _ordered(proofs, sym)
+    return _ordered(proofs, order)
 
 
-def _terminal(sym: Symbolic, s: SState) -> Any:
-    return z3.And(z3.Not(s.failed), z3.Not(sym.enabled(s)))
-
-
-def _ordered(proofs: list[Proof], sym: Symbolic) -> list[Proof]:
-    order = [c.name for c in checks(sym)]
-    return sorted(proofs, key=lambda p: order.index(p.name))
+def _ordered(proofs: list[Proof], order: list[Check]) -> list[Proof]:
+    names = [c.name for c in order]
+    return sorted(proofs, key=lambda p: names.index(p.name))
 
 
 def _tables(sym: Symbolic, m: z3.ModelRef, states: list[SState]) -> list[list[tuple[object, ...]]]:

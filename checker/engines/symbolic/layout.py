@@ -1,7 +1,7 @@
 """What the symbolic engine's state looks like for one scenario, and whether
 the engine covers the scenario at all.
 
-The Z3 state has a fixed number of task slots (`bound`): as many tasks as
+The Z3 state has a fixed number of task slots (`slots`): as many tasks as
 the scenario can ever have at once, computed from its code where forks are
 not in loops, else `max_tasks`. Every value a program can hold is a Z3 Int;
 a status record (what wait returns) takes three cells (pid, kind, value).
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.kernel.model import uses_join, uses_signals
+from checker.kernel.model import SIGNAL_CALLS, uses_join, uses_signals
 from checker.lang import ir
+from checker.lang.flow import reachable, successors
 
 # Task.state letters as Z3 integers
 STATE_CODES = {"R": 0, "S": 1, "D": 2, "T": 3, "Z": 4}
@@ -48,7 +49,7 @@ def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
             for instr in p.code:
                 if isinstance(instr, ir.Spawn) and instr.kind in ("clone", "thread"):
                     return Unsupported(f"`{instr.kind}`", instr.pos.line)
-                if isinstance(instr, ir.Syscall):
+                if isinstance(instr, ir.Syscall) and instr.name in SIGNAL_CALLS:
                     return Unsupported("signals", instr.pos.line)
         return Unsupported("signals", 0)
     if uses_join(scenario):
@@ -123,19 +124,11 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
     class Unbounded(Exception):
         pass
 
-    def successors(instr: ir.Instr) -> list[int]:
-        if isinstance(instr, ir.Jump):
-            return [instr.target]
-        if isinstance(instr, ir.Choose):
-            return list(instr.targets)
-        if isinstance(instr, ir.RepeatTest):
-            return [instr.body_pc, instr.exit_pc]
-        if isinstance(instr, ir.Branch):
-            return [instr.then_pc, instr.else_pc]
-        if isinstance(instr, (ir.Exit, ir.Return)):
-            return []
-        nxt = getattr(instr, "next", None)
-        return [nxt] if nxt is not None else []
+    def goes_on(instr: ir.Instr) -> tuple[int, ...]:
+        # where the task itself goes; a fork's child is counted apart
+        if isinstance(instr, ir.Spawn):
+            return (instr.next,)
+        return successors(instr)
 
     def created(prog: ir.ProgramIR, pc: int) -> int:
         """The most tasks a task at `pc` can create, with their descendants."""
@@ -149,7 +142,7 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
         active.add(key)
         instr = prog.code[pc]
         best = 0
-        for nxt in successors(instr):
+        for nxt in goes_on(instr):
             best = max(best, created(prog, nxt))
         if isinstance(instr, ir.Spawn):
             best += 1 + created(prog, instr.child_pc)
@@ -165,7 +158,7 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
         # a loop somewhere: bounded only if no fork is on any path from here
         memo.clear()
         active.clear()
-        if _reaches_fork(prog, pc, successors):
+        if any(isinstance(prog.code[k], ir.Spawn) for k in reachable(prog.code, [pc])):
             return limit
         return 0
 
@@ -179,21 +172,6 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
         if total >= limit:
             return limit
     return min(total, limit)
-
-
-def _reaches_fork(prog: ir.ProgramIR, pc: int, successors) -> bool:
-    seen = set()
-    work = [pc]
-    while work:
-        p = work.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        instr = prog.code[p]
-        if isinstance(instr, ir.Spawn):
-            return True
-        work += successors(instr)
-    return False
 
 
 def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:

@@ -91,8 +91,6 @@ class Transition:
     choice: Choice
     relation: Any  # pre -> post is a step with this choice
     enabled: Any  # some step is possible from pre (a pruned one included)
-    # per (slot, program, pc, path): the guard, for reading a model back
-    cases: list[tuple[int, int, int, int, Any]]
 
 
 # ------------------------------------------------------------ state helpers
@@ -258,7 +256,6 @@ class Rules:
         post = fresh(lay, "post")
         ch = choice("ch")
         guarded: list[tuple[Any, Outcome]] = []
-        cases: list[tuple[int, int, int, int, Any]] = []
         enabled = []
         for i, sl in enumerate(pre.slots):
             runs = z3.And(z3.Not(pre.failed), sl.alive, sl.st == R)
@@ -268,7 +265,6 @@ class Rules:
                     at = z3.And(ch.who == i, runs, sl.prog == prog.index, sl.pc == pc)
                     for j, (cond, vpc, L) in enumerate(self.expand(prog, pc, sl.locals)):
                         g = z3.And(at, ch.opt == j, cond)
-                        cases.append((i, prog.index, pc, j, g))
                         for out in self.instruction(pre, i, prog, vpc, L, ch):
                             guarded.append((z3.And(g, out.guard), out))
         if self.default_init:
@@ -276,7 +272,6 @@ class Rules:
             can = z3.And(z3.Not(pre.failed), can)
             enabled.append(can)
             g = z3.And(ch.who == 0, can, ch.opt == 0)
-            cases.append((0, -1, 0, 0, g))
             guarded.append((g, Outcome(TRUE, TRUE, after)))
         # the successor: each leaf an If over the outcomes that change it
         base = leaves(pre)
@@ -296,7 +291,7 @@ class Rules:
             self.newpid_rule(pre, ch.newpid),
             z3.And([a == b for a, b in zip(leaves(post), merged, strict=True)]),
         )
-        return Transition(pre, post, ch, relation, z3.Or(enabled) if enabled else FALSE, cases)
+        return Transition(pre, post, ch, relation, z3.Or(enabled) if enabled else FALSE)
 
     # -------------------------------------------------------- instructions
     def instruction(
@@ -500,6 +495,8 @@ class Rules:
         return reaper
 
     def do_exit(self, s: SState, i: int, L: tuple[Cell, ...], status: Any) -> SState:
+        """kernel/exit.c do_exit -> exit_notify (exit.py do_exit) for a
+        process of one thread, as one step."""
         me = s.slots[i]
         reaper = self.find_new_reaper(s, me)
         # forget_original_parent: the children go to the reaper, appended
@@ -542,17 +539,13 @@ class Rules:
         for j, w in enumerate(slots):
             if j == i:
                 continue
-            wakes = [z3.And(w.pid == me.ppid, self.selects(w, zombie))]
+            # child_wait_callback: eligible_pid on the wait the waiter sleeps in
+            wakes = [z3.And(w.pid == me.ppid, eligible_pid(w.wpid, w.pgid, zombie))]
             for zc, c in adopted_zombies:
-                wakes.append(z3.And(zc, w.pid == reaper, self.selects(w, c)))
+                wakes.append(z3.And(zc, w.pid == reaper, eligible_pid(w.wpid, w.pgid, c)))
             asleep = z3.And(w.alive, w.st == S, w.prog >= 0)
             slots[j] = w.set(st=z3.If(z3.And(asleep, z3.Or(wakes)), code(R), w.st))
         return replace(s, slots=tuple(slots), named=tuple(named))
-
-    def selects(self, waiter: Slot, child: Slot) -> Any:
-        """kernel/exit.c eligible_pid on the wait the waiter sleeps in
-        (child_wait_callback)."""
-        return eligible_pid(waiter.wpid, waiter.pgid, child)
 
     # -------------------------------------------------------- wait
     def wait(self, s, i, prog, pc, instr: ir.Syscall, L, ctx, ch) -> list[Outcome]:
@@ -564,8 +557,8 @@ class Rules:
         else:
             upid0 = c_int(as_int(term(instr.args[0], ctx)))  # type: ignore[arg-type]
             opts0 = low_bits(as_int(term(instr.args[1], ctx)), 32)  # type: ignore[arg-type]
-        # going on with a call it slept in: the arguments it made (stored
-        # calls were checked then, so they are valid)
+        # going on with a call it slept in: the arguments it made (kernel_wait4
+        # fixes wo_pid and wo_flags for the whole call; they were checked then)
         in_call = me.wopt != NO_CALL
         upid = z3.If(in_call, me.wpid, upid0)
         opts = z3.If(in_call, me.wopt, opts0)

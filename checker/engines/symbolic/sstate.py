@@ -29,15 +29,15 @@ from checker.engines.symbolic.layout import (
     UNSET,
     Layout,
 )
-from checker.kernel.state import NO_MM, State
+from checker.kernel.state import NO_MM, State, get
 from checker.kernel.wait import Status, status_record
 
-Cell = tuple[Any, ...]
+Cell = tuple[Any, ...]  # the Z3 terms of one value: 1 cell, or 3 for a status record
 CODE_BITS = 16  # pcs and task states are small bit-vectors: cheaper for the solver than Ints
 
 
 def code(v: int) -> Any:
-    return z3.BitVecVal(v, CODE_BITS)  # the Z3 terms of one value: 1 cell, or 3 for a status record
+    return z3.BitVecVal(v, CODE_BITS)
 
 
 @dataclass(frozen=True)
@@ -172,23 +172,17 @@ def status_kind(v: Status) -> tuple[int, int]:
     return NONE, 0
 
 
-def wait_status(kind: int, val: int) -> int:
-    """The raw wait status of a status record's kind and value."""
-    if kind == EXITED:
-        return (val & 0xFF) << 8
-    if kind == SIGNALED:
-        return val
-    if kind == STOPPED:
-        return (val << 8) | 0x7F
-    if kind == CONTINUED:
-        return 0xFFFF
-    return 0
-
-
 def status_value(pid: int, kind: int, val: int) -> Status:
-    if kind == NONE:
-        return Status(pid, False, 0, False, 0, False, False)
-    return status_record(pid, wait_status(kind, val))
+    """The status record of cells (pid, kind, value): status_kind's inverse."""
+    return Status(
+        pid,
+        kind == EXITED,
+        val if kind == EXITED else 0,
+        kind == SIGNALED,
+        val if kind in (SIGNALED, STOPPED) else 0,
+        kind == STOPPED,
+        kind == CONTINUED,
+    )
 
 
 def decode_value(cells: tuple[int, ...], status: bool) -> object:
@@ -204,9 +198,7 @@ def decode_value(cells: tuple[int, ...], status: bool) -> object:
 
 def exit_kind(xstatus: int) -> tuple[int, int]:
     """(kind, value) of a zombie's raw wait status."""
-    if xstatus & 0x7F == 0:
-        return EXITED, (xstatus >> 8) & 0xFF
-    return SIGNALED, xstatus & 0x7F
+    return status_kind(status_record(0, xstatus))
 
 
 def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = None) -> SState:
@@ -220,8 +212,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
             slots.append(_dead_slot(lay))
             continue
         t = s.tasks[i]
-        parent_children = _children_of(s, t.ppid)
-        cpos = parent_children.index(t.pid) if t.pid in parent_children else 0
+        parent = get(s.tasks, t.ppid)
+        cpos = parent.children.index(t.pid) if parent and t.pid in parent.children else 0
         mem = s.mems[t.mm] if t.mm != NO_MM else ()
         xkind, xval = exit_kind(t.xstatus) if t.state == "Z" else (NONE, 0)
         call = t.call[1:3] if t.call else calls.get(t.pid, (0, -1))
@@ -248,44 +240,27 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
         )
     named = []
     for entry in s.named:
+        # not begun (0), the pid of the task that began as PROG (1), or its
+        # last values once released (2)
+        snap: tuple[tuple[object, ...], tuple[object, ...]] = ((), ())
         if entry is None:
-            named.append(
-                Named(
-                    z3.IntVal(0),
-                    z3.IntVal(0),
-                    _value_terms(lay.locals, ()),
-                    _value_terms(lay.mem, ()),
-                )
-            )
+            kind, pid = 0, 0
         elif isinstance(entry, int):
-            named.append(
-                Named(
-                    z3.IntVal(1),
-                    z3.IntVal(entry),
-                    _value_terms(lay.locals, ()),
-                    _value_terms(lay.mem, ()),
-                )
-            )
+            kind, pid = 1, entry
         else:
-            locs, values = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
-            named.append(
-                Named(
-                    z3.IntVal(2),
-                    z3.IntVal(0),
-                    _value_terms(lay.locals, locs),
-                    _value_terms(lay.mem, values),
-                )
+            kind, pid = 2, 0
+            snap = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
+        named.append(
+            Named(
+                z3.IntVal(kind),
+                z3.IntVal(pid),
+                _value_terms(lay.locals, snap[0]),
+                _value_terms(lay.mem, snap[1]),
             )
+        )
     return SState(
         tuple(slots), z3.IntVal(s.last_pid), tuple(named), z3.BoolVal(False), z3.BoolVal(False)
     )
-
-
-def _children_of(s: State, pid: int) -> tuple[int, ...]:
-    for t in s.tasks:
-        if t.pid == pid:
-            return t.children
-    return ()
 
 
 def _value_terms(sizes: tuple[int, ...], values: tuple[object, ...]) -> tuple[Cell, ...]:
@@ -322,16 +297,9 @@ def _dead_slot(lay: Layout) -> Slot:
 # ------------------------------------------------------------ projections
 
 
-def _norm(values: tuple[object, ...], status: frozenset[int]) -> tuple[object, ...]:
-    out: list[object] = []
-    for k, v in enumerate(values):
-        if isinstance(v, bool):
-            v = int(v)
-        if k in status and isinstance(v, Status):
-            out.append(v)
-        else:
-            out.append(v)
-    return tuple(out)
+def _norm(values: tuple[object, ...]) -> tuple[object, ...]:
+    """Values as the symbolic side reads them back: a bool is its integer."""
+    return tuple(int(v) if isinstance(v, bool) else v for v in values)
 
 
 def project(lay: Layout, s: State) -> tuple[object, ...]:
@@ -339,8 +307,6 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
     tasks = []
     for t in s.tasks:
         mem = s.mems[t.mm] if t.mm != NO_MM else ()
-        sl = lay.status_locals[t.prog] if t.prog >= 0 else frozenset()
-        sm = lay.status_mem[t.prog] if t.prog >= 0 else frozenset()
         exit_ = exit_kind(t.xstatus) if t.state == "Z" else None
         tasks.append(
             (
@@ -350,8 +316,8 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
                 t.state,
                 t.prog,
                 t.pc,
-                _norm(t.locals, sl),
-                _norm(mem, sm),
+                _norm(t.locals),
+                _norm(mem),
                 exit_,
                 t.errno,
                 t.subreaper,
@@ -369,7 +335,7 @@ def _norm_named(named: tuple[object, ...]) -> tuple[object, ...]:
             out.append(entry)
         else:
             snap_locals, snap_mem = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
-            out.append((_norm(snap_locals, frozenset()), _norm(snap_mem, frozenset())))
+            out.append((_norm(snap_locals), _norm(snap_mem)))
     return tuple(out)
 
 
@@ -395,10 +361,11 @@ def project_model(
         return m.eval(x, model_completion=True).as_signed_long()
 
     live = [sl for sl in s.slots if truth(sl.alive)]
+    links = [(num(sl.pid), num(sl.ppid), num(sl.cpos)) for sl in live]
     rows = []
-    for sl in live:
-        pid, prog, st = num(sl.pid), num(sl.prog), STATE_LETTERS[snum(sl.st)]
-        children = sorted((num(c.cpos), num(c.pid)) for c in live if num(c.ppid) == pid)
+    for sl, (pid, ppid, _) in zip(live, links, strict=True):
+        prog, st = num(sl.prog), STATE_LETTERS[snum(sl.st)]
+        children = sorted((cpos, cpid) for cpid, cparent, cpos in links if cparent == pid)
         if prog >= 0:
             p = scenario_programs[prog]
             zombie = st == "Z"
@@ -411,7 +378,7 @@ def project_model(
         rows.append(
             (
                 pid,
-                num(sl.ppid),
+                ppid,
                 num(sl.pgid),
                 st,
                 prog,

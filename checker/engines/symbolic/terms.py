@@ -27,8 +27,8 @@ from checker.engines.symbolic.layout import (
     Layout,
 )
 from checker.engines.symbolic.sstate import Cell, Slot, SState
-from checker.lang import ir
-from checker.lang.constants import LONG_MAX, LONG_MIN
+from checker.lang import constants, ir
+from checker.lang.constants import INT_MIN, LONG_MAX, LONG_MIN
 
 Value = Any  # z3 ArithRef | BoolRef | tuple[ArithRef, ArithRef, ArithRef]
 
@@ -77,8 +77,8 @@ def c_int(a: Any) -> Any:
     """checker.lang.constants.c_int: the low 32 bits, signed."""
     c = const_of(a)
     if c is not None:
-        return z3.IntVal(((c + 2**31) % 2**32) - 2**31)
-    return ((a + 2**31) % 2**32) - 2**31
+        return z3.IntVal(constants.c_int(c))
+    return ((a - INT_MIN) % 2**32) + INT_MIN
 
 
 def has_bit(a: Any, bit: int) -> Any:
@@ -128,10 +128,10 @@ def exists_pid(state: SState, pid: Any) -> Any:
     return z3.Or([z3.And(sl.alive, sl.pid == pid) for sl in state.slots])
 
 
-def getppid(state: SState, me: Slot) -> Any:
-    """kernel/sys.c getppid: the tgid of the real parent (the pid itself in
-    the covered language, where every task leads its group)."""
-    return z3.If(me.ppid == 0, z3.IntVal(0), me.ppid)
+def getppid(me: Slot) -> Any:
+    """kernel/sys.c getppid: the tgid of the real parent, which is its pid
+    in the covered language (every task leads its group); 0 for init."""
+    return me.ppid
 
 
 def term(e: ir.Expr, ctx: Ctx) -> Value:
@@ -154,7 +154,7 @@ def term(e: ir.Expr, ctx: Ctx) -> Value:
         assert ctx.me is not None
         if e.func in ("getpid", "gettid"):
             return ctx.me.pid
-        return getppid(ctx.state, ctx.me)
+        return getppid(ctx.me)
     if isinstance(e, ir.StatusField):
         rec = term(e.obj, ctx)
         assert isinstance(rec, tuple)
@@ -262,7 +262,7 @@ def task_field(t: Slot, name: str, ctx: Ctx) -> Any:
     if name in ("pid", "tgid"):
         return t.pid
     if name == "ppid":
-        return getppid(ctx.state, t)
+        return getppid(t)
     if name == "state":
         return z3.BV2Int(t.st)
     if name == "program":
@@ -320,11 +320,7 @@ def named_var(e: ir.NamedVar, ctx: Ctx) -> Value:
         ]
     )
 
-    def pick(cells_of: Callable[[Any], tuple[Cell, ...]]) -> Cell:
-        return cells_of(n)[e.slot]
-
-    snap = pick(lambda x: x.locals if e.kind == "local" else x.mem)
-    cell = snap
+    cell = (n.locals if e.kind == "local" else n.mem)[e.slot]  # its last values, once released
     for sl in reversed(ctx.state.slots):
         live_cell = (sl.locals if e.kind == "local" else sl.mem)[e.slot]
         here = z3.And(n.kind == 1, sl.alive, sl.pid == n.pid)
