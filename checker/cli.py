@@ -14,7 +14,7 @@ import typer
 from checker import __version__
 from checker.errors import Diagnostic
 from checker.lang.ast import NOWHERE
-from checker.lang.builtins import FAIRNESS
+from checker.lang.builtins import ENGINES, FAIRNESS
 from checker.results import (
     EXIT_ERROR,
     EXIT_FAIL,
@@ -97,6 +97,7 @@ class _Progress:
         self.enabled = sys.stderr.isatty()
         self.display: Any = None
         self.task: Any = None
+        self.printed = False
 
     def __call__(self, states: int, transitions: int, depth: int) -> None:
         if not self.enabled:
@@ -123,6 +124,19 @@ class _Progress:
             description=f"{self.path}: {states:,} states, {transitions:,} transitions, "
             f"depth {depth}, {rate:,.0f} states/s",
         )
+
+    def solved(self, depth: int, seconds: float) -> None:
+        """The symbolic engine searched runs of `depth` steps: a line on
+        stderr once the file has taken a second (solver runs are long and
+        each depth costs more than the last, so every line is kept)."""
+        elapsed = time.perf_counter() - self.started
+        if elapsed >= 1.0 or self.printed:
+            self.printed = True
+            typer.echo(
+                f"{self.path}: symbolic: runs of {depth} steps searched in {seconds:.2f} s "
+                f"({elapsed:.1f} s in all)",
+                err=True,
+            )
 
     def close(self) -> None:
         if self.display is not None:
@@ -160,14 +174,15 @@ def check(
     ] = True,
     fairness: FairnessOption = None,
     engine: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--engine",
-            help="explicit (enumerate every state), symbolic (bounded model checking "
-            "with Z3, up to --depth steps) or both (run both and compare: a "
-            "disagreement is an internal error).",
+            help="explicit (enumerate every state; the default), symbolic (bounded model "
+            "checking with Z3, up to --depth steps) or both (run both and compare: a "
+            "disagreement is an internal error); overrides the file's config.",
+            show_default=False,
         ),
-    ] = "explicit",
+    ] = None,
     depth: Annotated[
         int | None,
         typer.Option("--depth", min=0, help="The symbolic engine's bound in steps (default 20)."),
@@ -205,7 +220,7 @@ def check(
     if report is not None:
         _refuse_scenario_folder(report)
     _check_fairness(fairness)
-    if engine not in ENGINES:
+    if engine is not None and engine not in ENGINES:
         _usage(f"--engine {engine}: not one of {', '.join(ENGINES)}")
     options = Options(
         max_states=max_states,
@@ -222,7 +237,7 @@ def check(
         else:
             progress = _Progress(path)
             try:
-                result = check_file(path, options, progress)
+                result = check_file(path, options, progress, progress.solved)
             except Exception as err:  # a bug in forkcheck, not in the scenario
                 result = FileResult(path, exit_code=EXIT_INTERNAL)
                 result.errors = [
@@ -325,9 +340,6 @@ def prove(
 
 def _indent(text: str, n: int) -> str:
     return "\n".join(" " * n + line if line else line for line in text.splitlines())
-
-
-ENGINES = ("explicit", "symbolic", "both")
 
 
 def _check_fairness(fairness: str | None) -> None:

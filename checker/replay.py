@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.engines.explicit import explore
 from checker.errors import UserError, format_diagnostics
-from checker.kernel.model import Failure, Kernel, ModelError
+from checker.kernel.model import Failure, Kernel, ModelError, Step, TooManyValues
 from checker.kernel.state import State
 from checker.lang import ir
 from checker.lang.load import load_text
@@ -62,6 +62,46 @@ def replay_files(scenario_path: str, trace_path: str, fairness: str | None = Non
         errors = [d for d in err.diagnostics if d.severity == "error"]
         raise ReplayError(format_diagnostics(errors, text)) from None
     return replay(scenario, doc, trace_path, fairness)
+
+
+# an `any` value no range holds: the task's `any` step gives no successor
+_NO_VALUE = 2**64 + 1
+
+
+def _steps(kernel: Kernel, s: State, want: dict[str, Any] | None) -> list[Step]:
+    """kernel.steps(s). An `any` over more values than the explicit model
+    enumerates (in a trace the symbolic engine found) takes only the numbers
+    the next saved state `want` holds: no other value can lead to it."""
+    try:
+        return kernel.steps(s)
+    except TooManyValues:
+        pass
+    values = sorted(_numbers(want["tasks"])) if want is not None else []
+    chosen = kernel.any_values
+    saved = dict(chosen)
+    try:
+        chosen.update({(s, t.pid): _NO_VALUE for t in s.tasks})
+        out = kernel.steps(s)  # every step but the large `any`s
+        for t in s.tasks:
+            for v in values:
+                chosen[(s, t.pid)] = v
+                out += [x for x in kernel.steps(s) if x.pid == t.pid and x not in out]
+            chosen[(s, t.pid)] = _NO_VALUE
+    finally:
+        chosen.clear()
+        chosen.update(saved)
+    return out
+
+
+def _numbers(node: Any) -> set[int]:
+    """Every integer in an ITF value."""
+    if isinstance(node, dict):
+        if set(node) == {"#bigint"}:
+            return {int(node["#bigint"])}
+        return set().union(*(_numbers(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_numbers(v) for v in node))
+    return {node} if isinstance(node, int) and not isinstance(node, bool) else set()
 
 
 def _reason(err: Exception) -> str:
@@ -175,7 +215,7 @@ def _replay(
         possible: list[str] = []
         closest: dict[str, Any] | None = None
         for s in current:
-            for step in kernel.steps(s):
+            for step in _steps(kernel, s, want):
                 action = action_text(step.pid, step.program, step_text(step))
                 if type(step.target) is not State:
                     continue
@@ -202,7 +242,7 @@ def _replay(
         steps += 1
         possible = []
         for s in current:
-            for step in kernel.steps(s):
+            for step in _steps(kernel, s, None):
                 action = action_text(step.pid, step.program, step_text(step))
                 if action not in possible:
                     possible.append(action)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from checker.files import write_atomic
+from checker.kernel.model import Incomplete
 from checker.render.dot import RenderError, have_dot, render
 from checker.render.itf import trace_itf
 from checker.render.text import render_trace, step_line
@@ -119,7 +120,10 @@ def graph_source(r: FileResult, max_nodes: int) -> tuple[str | None, str]:
         )
     # explored again, with the graph kept: a small scenario (at most
     # max_nodes states) explores in milliseconds
-    source = draw_state_graph(r.scenario, r.path, max_nodes, r.fairness)
+    try:
+        source = draw_state_graph(r.scenario, r.path, max_nodes, r.fairness)
+    except Incomplete as err:  # e.g. a file the symbolic engine checks
+        return None, str(err)
     if source is None:
         return None, f"the state graph has more than {max_nodes} states"
     return source, ""

@@ -87,7 +87,9 @@ class ExpectationResult:
 @dataclass
 class Outcome:
     values: tuple[object, ...]
-    count: int  # terminal states with these values
+    # terminal states with these values; None from the symbolic engine,
+    # which finds one run per outcome and counts no states
+    count: int | None
 
 
 @dataclass

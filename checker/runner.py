@@ -21,7 +21,7 @@ from checker.engines.explicit import (
     explore,
 )
 from checker.errors import Diagnostic, UserError
-from checker.kernel.model import Kernel, ModelError
+from checker.kernel.model import Incomplete, Kernel, ModelError
 from checker.kernel.state import State
 from checker.lang import ir
 from checker.lang.ast import NOWHERE, Pos
@@ -58,19 +58,26 @@ class Options:
     max_states: int | None = None  # overrides the file's config
     max_depth: int | None = None
     fairness: str | None = None
-    engine: str = "explicit"  # explicit, symbolic or both
+    engine: str | None = None  # explicit, symbolic or both; None: the file's config decides
     depth: int | None = None  # the symbolic engine's bound (steps)
     timeout: float | None = None  # the symbolic engine's, per solver call (seconds)
 
 
+# the symbolic engine's: a depth searched and the solver's seconds there
+SolverProgress = Callable[[int, float], None]
+
+
 def check_file(
-    path: str | Path, options: Options | None = None, progress: Progress | None = None
+    path: str | Path,
+    options: Options | None = None,
+    progress: Progress | None = None,
+    solver_progress: SolverProgress | None = None,
 ) -> FileResult:
     path = str(path)
     text = read_source(path)
     if isinstance(text, FileResult):
         return text
-    return check_text(text, path, options, progress)
+    return check_text(text, path, options, progress, solver_progress)
 
 
 def read_source(path: str) -> str | FileResult:
@@ -108,6 +115,9 @@ def explore_graph(path: str, max_nodes: int, fairness: str | None = None) -> Gra
     except (ModelError, PropertyError) as err:
         result.errors = [Diagnostic(path, NOWHERE, err.message)]
         return GraphDrawing(result)
+    except Incomplete as err:
+        result.errors = [Diagnostic(path, NOWHERE, str(err))]
+        return GraphDrawing(result)
     return GraphDrawing(result, source, too_big=source is None)
 
 
@@ -116,7 +126,9 @@ def draw_state_graph(
 ) -> str | None:
     """The dot source of the scenario's state graph, explored with the graph
     kept up to one state more than `max_nodes` (whatever bounds a check ran
-    with); None when it has more than that."""
+    with); None when it has more than that. Incomplete when the explicit
+    explorer cannot enumerate the scenario (a large `any`, CLONE_NEWPID...),
+    as with a file the symbolic engine checks."""
     from checker.render.stategraph import graph_subtitle, state_graph_dot
 
     settings = scenario.settings
@@ -126,6 +138,9 @@ def draw_state_graph(
     ex = explore(kernel, suite, limit, settings.max_depth, keep_graph=True)
     if len(ex.states) > max_nodes:
         return None
+    if not ex.complete and ex.stop not in ("max_states", "max_depth"):
+        # the state it stopped at has steps the explorer cannot enumerate
+        raise Incomplete(f"no state graph: {ex.stop}")
     return state_graph_dot(ex, kernel, suite, f"{path}: state graph", graph_subtitle(ex))
 
 
@@ -134,26 +149,41 @@ def check_text(
     path: str = "<string>",
     options: Options | None = None,
     progress: Progress | None = None,
+    solver_progress: SolverProgress | None = None,
 ) -> FileResult:
     options = options or Options()
-    if options.engine == "both":
-        from dataclasses import replace
-
-        from checker.engines.symbolic.compare import compare
-
-        explicit = check_text(text, path, replace(options, engine="explicit"), progress)
-        if explicit.scenario is None:
-            return explicit
-        symbolic = check_text(text, path, replace(options, engine="symbolic"), progress)
-        return compare(explicit, symbolic)
-    result = FileResult(path, source=text)
     try:
         scenario = load_text(text, path)
     except UserError as err:
+        result = FileResult(path, source=text)
         result.errors = [d for d in err.diagnostics if d.severity == "error"]
         result.warnings = [d for d in err.diagnostics if d.severity != "error"]
         result.exit_code = EXIT_ERROR
         return result
+    # the command line's --engine, else the file's `config { engine = ... }`
+    engine = options.engine or scenario.settings.engine
+    if engine == "both":
+        from checker.engines.symbolic.compare import compare
+
+        explicit = _check_scenario(text, path, scenario, "explicit", options, progress)
+        symbolic = _check_scenario(
+            text, path, scenario, "symbolic", options, progress, solver_progress
+        )
+        return compare(explicit, symbolic)
+    return _check_scenario(text, path, scenario, engine, options, progress, solver_progress)
+
+
+def _check_scenario(
+    text: str,
+    path: str,
+    scenario: ir.ScenarioIR,
+    engine: str,
+    options: Options,
+    progress: Progress | None,
+    solver_progress: SolverProgress | None = None,
+) -> FileResult:
+    """The result of one engine (explicit or symbolic) on a loaded scenario."""
+    result = FileResult(path, source=text)
     result.title = scenario.title
     result.scenario = scenario
     result.warnings = list(scenario.warnings)
@@ -161,7 +191,7 @@ def check_text(
     settings = scenario.settings
     max_states = options.max_states if options.max_states is not None else settings.max_states
     max_depth = options.max_depth if options.max_depth is not None else settings.max_depth
-    if options.engine != "explicit":
+    if engine != "explicit":
         from checker.engines.symbolic.layout import unsupported
 
         missing = unsupported(scenario)
@@ -173,11 +203,11 @@ def check_text(
         kernel = Kernel(scenario)
         suite = PropertySuite.build(scenario, options.fairness)
         result.fairness = suite.fairness
-        if options.engine == "symbolic":
+        if engine == "symbolic":
             from checker.engines.symbolic.explore import DEFAULT_DEPTH, symbolic_exploration
 
             depth = options.depth if options.depth is not None else DEFAULT_DEPTH
-            ex = symbolic_exploration(kernel, suite, depth, options.timeout)
+            ex = symbolic_exploration(kernel, suite, depth, options.timeout, solver_progress)
             result.engine = "symbolic"
             result.bound = ex.bound
         else:
@@ -288,8 +318,9 @@ def _judge(
         counts: Counter[tuple[object, ...]] = Counter()
         for s in terminals:
             counts[tuple(_value_or_unset(fn, s) for fn in fns)] += 1
+        symbolic = result.engine == "symbolic"
         result.outcomes = [
-            Outcome(values, n)
+            Outcome(values, None if symbolic else n)
             for values, n in sorted(counts.items(), key=lambda kv: value_sort_key(kv[0]))
         ]
         if not terminals:

@@ -163,6 +163,39 @@ def test_not_k_inductive_without_a_strengthening() -> None:
     assert proofs["bounded"].cti
 
 
+def test_prove_assumes_the_other_invariants_houdini_style() -> None:
+    """The step case assumes every property still believed inductive: b_zero
+    holds only because a_zero does, and is proved with it; bounded is
+    dropped, and its CTI is computed against what is proved (a and b are 0
+    in it)."""
+    scenario = load(
+        REAPER
+        + """
+        program main {
+            var a = 0
+            var b = 0
+            var n = 0
+            while true {
+                b = a
+                n = n + 1
+                if n >= 3 { n = 0 }
+            }
+        }
+        start main
+        invariant b_zero: forall T in tasks: T.program == main -> T.b == 0
+        invariant a_zero: forall T in tasks: T.program == main -> T.a == 0
+        invariant bounded: forall T in tasks: T.program == main -> T.n <= 5
+        expect pass
+    """
+    )
+    proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
+    assert proofs["a_zero"].status == PROVED
+    assert proofs["b_zero"].status == PROVED
+    assert proofs["bounded"].status == NOT_INDUCTIVE
+    rows = [row for state in proofs["bounded"].cti for row in state if row[3] == "main"]
+    assert rows and all(str(row[6]).startswith("a=0, b=0, ") for row in rows), rows
+
+
 @pytest.mark.parametrize(
     "path",
     # a sample: encoding each state is slow (bench/ covers the rest by hand)

@@ -135,6 +135,9 @@ CONFIG_INT_KEYS: dict[str, tuple[int, int]] = {
     "max_states": (0, 0),
 }
 FAIRNESS = ("weak", "strong", "none")
+# config { engine = ... } and --engine: which engine checks the file (the
+# first is the default)
+ENGINES = ("explicit", "symbolic", "both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,7 @@ class Settings:
     max_depth: int = CONFIG_INT_KEYS["max_depth"][0]
     max_states: int = CONFIG_INT_KEYS["max_states"][0]
     fairness: str = FAIRNESS[0]
+    engine: str = ENGINES[0]
 
 
 # faults { ... }: the calls whose error returns are explored, and whether the

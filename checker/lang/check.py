@@ -24,6 +24,7 @@ from checker.lang.builtins import (
     BOOL,
     BUILTIN_PROPERTIES,
     CONFIG_INT_KEYS,
+    ENGINES,
     FAIRNESS,
     FAULTS,
     FUNCTIONS,
@@ -442,8 +443,16 @@ class _Checker:
                     else:
                         self.error(val.pos, "fairness is one of `weak`, `strong`, `none`")
                     continue
+                if key == "engine":
+                    val = entry.value
+                    if isinstance(val, A.Name) and val.name in ENGINES:
+                        values[key] = val.name
+                    else:
+                        valid = ", ".join(f"`{e}`" for e in ENGINES)
+                        self.error(val.pos, f"engine is one of {valid}")
+                    continue
                 if key not in CONFIG_INT_KEYS:
-                    choices = [*CONFIG_INT_KEYS, "fairness"]
+                    choices = [*CONFIG_INT_KEYS, "fairness", "engine"]
                     self.error(entry.key.pos, f"unknown config key `{key}`{_suggest(key, choices)}")
                     continue
                 value = self.constant(entry.value)

@@ -141,7 +141,7 @@ def _outcomes(r: FileResult) -> list[str]:
     out = [f"<table><tr>{head}<th>terminal states</th></tr>"]
     for o in r.outcomes:
         cells = "".join(f"<td>{escape(show_value(v))}</td>" for v in o.values)
-        out.append(f"<tr>{cells}<td>{o.count}</td></tr>")
+        out.append(f"<tr>{cells}<td>{'reached' if o.count is None else o.count}</td></tr>")
     if not r.outcomes:
         out.append(f"<tr><td colspan='{len(r.observe) + 1}'>no terminal state</td></tr>")
     out.append("</table>")

@@ -23,6 +23,9 @@ from checker.results import (
 
 
 def figures(r: FileResult) -> str:
+    if r.engine == "symbolic":
+        # the solver's figures: how deep it searched (no state is counted)
+        return f"symbolic, runs of up to {r.bound} steps, {r.seconds:.2f} s"
     return f"{r.states:,} states, {r.transitions:,} transitions, depth {r.depth}, {r.seconds:.2f} s"
 
 
@@ -63,7 +66,10 @@ def render_file(r: FileResult, traces: bool = True) -> str:
         for o in r.outcomes:
             vals = ", ".join(show_value(v) for v in o.values)
             n = o.count
-            lines.append(f"    {vals}  ({n} terminal state{'s' if n != 1 else ''})")
+            if n is None:
+                lines.append(f"    {vals}  (reached)")
+            else:
+                lines.append(f"    {vals}  ({n} terminal state{'s' if n != 1 else ''})")
         if not r.outcomes:
             lines.append("    none (no terminal state)")
     for e in r.expectations:

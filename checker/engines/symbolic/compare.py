@@ -6,7 +6,8 @@ engine reports the first state from which a zombie can no longer be
 reaped, the symbolic one the end of a run that leaves it). What the
 symbolic engine left bounded is named, not counted as a disagreement,
 unless the explicit counterexample is within the depth it searched.
-A disagreement is an internal error (exit 4): one engine has a bug.
+Where the explicit engine stopped and the symbolic one decided, the
+symbolic verdict is the answer. A disagreement is an internal error (exit 4): one engine has a bug.
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ def compare(explicit: FileResult, symbolic: FileResult) -> FileResult:
             )
     if problems:
         return _disagree(explicit, problems, symbolic)
+    if explicit.exit_code == EXIT_INCOMPLETE and symbolic.exit_code != EXIT_INCOMPLETE:
+        # the explorer stopped (a bound, an `any` too wide to enumerate) and
+        # the solver decided: its verdict stands, and what stopped the other
+        symbolic.warnings.append(
+            Diagnostic(
+                path,
+                NOWHERE,
+                f"the explicit engine stopped ({explicit.stop}); the verdict is the symbolic "
+                "engine's",
+                "warning",
+            )
+        )
+        return symbolic
     if bounded:
         explicit.warnings.append(
             Diagnostic(

@@ -2,11 +2,15 @@
 
 Base case: bounded model checking from the initial state up to k steps (a
 violation there is a real one, with its trace). Step case: from *any* k
-consecutive states that keep the property (and the structural invariants
-the model always keeps), the next state keeps it too. If the solver finds
-no such k+1 states, the property is proved for unbounded depth; if it does,
-they are a counterexample to induction (CTI): not a reachable run, but what
-a strengthening `invariant` has to rule out.
+consecutive states that keep the properties (and the structural invariants
+the model always keeps), the next state keeps them too. The properties are
+proved together, Houdini style: each is assumed in the k states before
+while it is still believed inductive, so one `invariant` can strengthen
+another. A property the solver can break is dropped from the assumptions
+(not k-inductive) and the rest are asked again, until none breaks: those
+are proved. What the solver finds for a dropped property is its
+counterexample to induction (CTI): not a reachable run, but what a
+strengthening `invariant` has to rule out.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from checker.engines.symbolic.rules import NO_CALL, R, S, Z, choice
 from checker.engines.symbolic.sstate import SState, fresh
 from checker.kernel.state import INIT_PID
 from checker.lang import ir
+from checker.lang.constants import LONG_MAX, LONG_MIN
 from checker.lang.flow import reachable, successors
 
 PROVED, VIOLATED, NOT_INDUCTIVE, UNKNOWN = "proved", "violated", "not k-inductive", "unknown"
@@ -39,8 +44,9 @@ class Proof:
 
 def structural(sym: Symbolic, s: SState) -> Any:
     """What every reachable state satisfies by construction of the model:
-    init in slot 0, distinct pids, parents that exist, task states that fit
-    their pcs, zombies with an exit code, children lists in order."""
+    init in slot 0, distinct pids, parents that exist, parent links that
+    lead to init, task states that fit their pcs, zombies with an exit code,
+    children lists in order, values a C `long` holds."""
     rules = sym.rules
     parts = [z3.Not(s.lost), s.last_pid >= 1, s.last_pid < rules.pid_max]
     init = s.slots[0]
@@ -101,7 +107,50 @@ def structural(sym: Symbolic, s: SState) -> Any:
                 z3.And(t.prog == prog.index, z3.Or(z3.And(t.st == R, rest), asleep, zombie))
             )
         parts.append(z3.Implies(t.alive, z3.Or(where)))
+    parts += _parent_chains(s) + _long_values(s)
     return z3.And(parts)
+
+
+def _parent_chains(s: SState) -> list[Any]:
+    """Every live task's chain of parents ends at init: no parent cycles.
+    True of every reachable state: a fork's child gets the forker as its
+    parent, and an exiting task's children go to one of its ancestors (a
+    subreaper) or to init (find_new_reaper), so the parent links always
+    form a tree rooted at init. Written as reachability of slot 0 through
+    parent links, in at most one step fewer than there are slots."""
+    slots = s.slots
+    reach = [z3.BoolVal(j == 0) for j in range(len(slots))]
+    for _ in range(len(slots) - 1):
+        reach = [reach[0]] + [
+            z3.Or(
+                reach[j],
+                *[
+                    z3.And(p.alive, p.pid == t.ppid, reach[m])
+                    for m, p in enumerate(slots)
+                    if m != j
+                ],
+            )
+            for j, t in enumerate(slots)
+            if j > 0
+        ]
+    return [z3.Implies(t.alive, reach[j]) for j, t in enumerate(slots) if j > 0]
+
+
+def _long_values(s: SState) -> list[Any]:
+    """Every cell of a live task's locals and `var`s is a C `long` or the
+    UNSET marker (2**64, layout.py). True of every reachable state: the
+    initial values are UNSET or constants the static check keeps within 64
+    bits (check.py), and every value a step stores is a checked result
+    (terms.py _ck: outside 64 bits the step fails and stores nothing), a
+    copy of a cell, a pid, a status record's fields, 0 or 1, or a bitwise or
+    masked result (in range by construction)."""
+    parts = []
+    for t in s.slots:
+        cells = [c for cell in t.locals + t.mem for c in cell]
+        ok = [z3.Or(c == UNSET, z3.And(c >= LONG_MIN, c <= LONG_MAX)) for c in cells]
+        if ok:
+            parts.append(z3.Implies(t.alive, z3.And(ok)))
+    return parts
 
 
 def _live_successors(instr: ir.Instr) -> tuple[int, ...]:
@@ -136,32 +185,125 @@ def prove(sym: Symbolic, k: int, timeout: float | None = None) -> list[Proof]:
             todo.append(c)
     if not todo:
         return _ordered(proofs, order)
-    # the step case: k+1 arbitrary consecutive states
-    states = [fresh(sym.lay, f"t{i}") for i in range(k + 1)]
-    solver = z3.Solver()
-    if timeout:
-        solver.set("timeout", int(timeout * 1000))
-    for i, s in enumerate(states):
-        solver.add(structural(sym, s))
-        if i > 0:
-            solver.add(sym.step(states[i - 1], s, choice(f"k{i}")))
+    step = StepCase(sym, k, timeout)
+    # the hypotheses: the state invariants whose base case holds. A property
+    # asked of terminal states only (at_end) is never one: the k states
+    # before the last each take a step, so it would say nothing there
+    kept, timed_out = houdini(step, [c for c in todo if not c.at_end])
     for c in todo:
-        hyps = []
-        for s in states[:-1]:
-            bad, err = c.violated(s, terminal(sym, s))
-            hyps.append(z3.Not(z3.Or(bad, err)))
-        last = states[-1]
-        bad, err = c.violated(last, terminal(sym, last))
-        lit = z3.Bool(f"step:{c.name}")
-        solver.add(z3.Implies(lit, z3.And(*hyps, z3.Or(bad, err))))
-        answer = solver.check(lit)
+        if c in kept:
+            proofs.append(Proof(c.name, PROVED, k))
+            continue
+        if c.name in timed_out:
+            proofs.append(Proof(c.name, UNKNOWN, k, note=STEP_TIMEOUT))
+            continue
+        # dropped (or asked at the end only): its CTI against what is proved,
+        # the property itself assumed before too, so the tables show what a
+        # strengthening must rule out
+        hyps = kept + ([] if c.at_end else [c])
+        answer, model = step.ask(hyps, [c])
         if answer == z3.unsat:
+            # inductive relative to the proved ones (which hold everywhere):
+            # proved. Only an at_end property gets here: a dropped one was
+            # broken under more assumptions than these, and that model
+            # breaks it under these too.
             proofs.append(Proof(c.name, PROVED, k))
         elif answer == z3.unknown:
-            proofs.append(Proof(c.name, UNKNOWN, k, note="the solver timed out in the step case"))
+            proofs.append(Proof(c.name, UNKNOWN, k, note=STEP_TIMEOUT))
         else:
-            proofs.append(Proof(c.name, NOT_INDUCTIVE, k, cti=_tables(sym, solver.model(), states)))
+            assert model is not None
+            proofs.append(Proof(c.name, NOT_INDUCTIVE, k, cti=_tables(sym, model, step.states)))
     return _ordered(proofs, order)
+
+
+STEP_TIMEOUT = "the solver timed out in the step case"
+
+
+class StepCase:
+    """k+1 arbitrary consecutive states that keep the structural invariants,
+    on one incremental solver: properties are assumed in the first k states
+    and asked of the last under assumption literals."""
+
+    def __init__(self, sym: Symbolic, k: int, timeout: float | None = None):
+        self.sym = sym
+        self.states = [fresh(sym.lay, f"t{i}") for i in range(k + 1)]
+        self.ends = [terminal(sym, s) for s in self.states]
+        self.solver = z3.Solver()
+        if timeout:
+            self.solver.set("timeout", int(timeout * 1000))
+        for i, s in enumerate(self.states):
+            self.solver.add(structural(sym, s))
+            if i > 0:
+                self.solver.add(sym.step(self.states[i - 1], s, choice(f"k{i}")))
+        self._assumed: dict[str, Any] = {}  # name -> literal: it holds in the first k states
+        self.bad: dict[str, Any] = {}  # name -> it is violated in the last state
+        self.queries = 0
+
+    def _assume(self, c: Check) -> Any:
+        if c.name not in self._assumed:
+            lit = z3.Bool(f"assume:{c.name}")
+            holds = [
+                z3.Not(z3.Or(*c.violated(s, end)))
+                for s, end in zip(self.states[:-1], self.ends[:-1], strict=True)
+            ]
+            self.solver.add(z3.Implies(lit, z3.And(holds)))
+            self._assumed[c.name] = lit
+        return self._assumed[c.name]
+
+    def _bad(self, c: Check) -> Any:
+        if c.name not in self.bad:
+            self.bad[c.name] = z3.Or(*c.violated(self.states[-1], self.ends[-1]))
+        return self.bad[c.name]
+
+    def ask(self, hyps: list[Check], goals: list[Check]) -> tuple[Any, z3.ModelRef | None]:
+        """Can one of `goals` be violated in the last state when every one
+        of `hyps` holds in the states before?"""
+        self.queries += 1
+        goal = z3.Bool(f"goal:{self.queries}")
+        self.solver.add(z3.Implies(goal, z3.Or([self._bad(c) for c in goals])))
+        answer = self.solver.check(*[self._assume(c) for c in hyps], goal)
+        return answer, self.solver.model() if answer == z3.sat else None
+
+    def broken(self, model: z3.ModelRef, among: list[Check]) -> list[Check]:
+        """The properties the model violates in the last state."""
+        return [c for c in among if z3.is_true(model.eval(self._bad(c), model_completion=True))]
+
+
+def houdini(step: StepCase, candidates: list[Check]) -> tuple[list[Check], set[str]]:
+    """The largest subset of `candidates` that is k-inductive together (the
+    greatest fixpoint): assume all of them, drop those the solver can break
+    in the last state, repeat. Returns what is kept, and the names of those
+    dropped because the solver timed out on them."""
+    kept = list(candidates)
+    timed_out: set[str] = set()
+    while kept:
+        answer, model = step.ask(kept, kept)
+        if answer == z3.unsat:
+            break
+        if answer == z3.sat:
+            assert model is not None
+            out = step.broken(model, kept)
+            assert out, "the model violates none of the properties asked"
+            kept = [c for c in kept if c not in out]
+            continue
+        # the joint question timed out: one by one, so that one hard property
+        # does not hide the others; one that times out again is dropped
+        # (fewer assumptions are always sound), and then the rest are asked
+        # again under what is left
+        dropped = False
+        for c in list(kept):
+            answer, model = step.ask(kept, [c])
+            if answer == z3.unsat:
+                continue
+            kept.remove(c)
+            dropped = True
+            if answer == z3.unknown:
+                timed_out.add(c.name)
+            else:
+                break  # broken: ask the rest jointly again
+        if not dropped:
+            break  # each is kept by the others: a fixpoint
+    return kept, timed_out
 
 
 def _ordered(proofs: list[Proof], order: list[Check]) -> list[Proof]:

@@ -91,6 +91,8 @@ class Transition:
     choice: Choice
     relation: Any  # pre -> post is a step with this choice
     enabled: Any  # some step is possible from pre (a pruned one included)
+    allowed: Any = None  # the choice names a possible step from pre
+    after: Any = None  # the successor's leaves, as terms over pre and the choice
 
 
 # ------------------------------------------------------------ state helpers
@@ -257,6 +259,7 @@ class Rules:
         ch = choice("ch")
         guarded: list[tuple[Any, Outcome]] = []
         enabled = []
+        exits: list[tuple[Any, tuple[Cell, ...], Any]] = []
         for i, sl in enumerate(pre.slots):
             runs = z3.And(z3.Not(pre.failed), sl.alive, sl.st == R)
             enabled.append(runs)
@@ -265,8 +268,22 @@ class Rules:
                     at = z3.And(ch.who == i, runs, sl.prog == prog.index, sl.pc == pc)
                     for j, (cond, vpc, L) in enumerate(self.expand(prog, pc, sl.locals)):
                         g = z3.And(at, ch.opt == j, cond)
+                        instr = prog.code[vpc]
+                        if isinstance(instr, ir.Exit):
+                            guarded += self.exit_case(pre, i, instr, g, L, exits)
+                            continue
                         for out in self.instruction(pre, i, prog, vpc, L, ch):
                             guarded.append((z3.And(g, out.guard), out))
+            if exits:
+                # every `exit` this slot may take, as one do_exit: the rule is
+                # the same, only the status and the last locals differ
+                g, L, value = exits[-1][0], exits[-1][1], exits[-1][2]
+                for g2, L2, v2 in reversed(exits[:-1]):
+                    L, value = ite_cells(g2, L2, L), z3.If(g2, v2, value)
+                    g = z3.Or(g2, g)
+                for out in self.exit(pre, i, L, value):
+                    guarded.append((z3.And(g, out.guard), out))
+                exits.clear()
         if self.default_init:
             can, after = self.init_reap(pre)
             can = z3.And(z3.Not(pre.failed), can)
@@ -286,12 +303,16 @@ class Rules:
             for g, new in reversed(alts):
                 value = z3.If(g, new, value)
             merged[k] = value
-        relation = z3.And(
+        allowed = z3.And(
             z3.Or([z3.And(g, out.ok) for g, out in guarded]) if guarded else FALSE,
             self.newpid_rule(pre, ch.newpid),
-            z3.And([a == b for a, b in zip(leaves(post), merged, strict=True)]),
         )
-        return Transition(pre, post, ch, relation, z3.Or(enabled) if enabled else FALSE)
+        relation = z3.And(
+            allowed, z3.And([a == b for a, b in zip(leaves(post), merged, strict=True)])
+        )
+        return Transition(
+            pre, post, ch, relation, z3.Or(enabled) if enabled else FALSE, allowed, merged
+        )
 
     # -------------------------------------------------------- instructions
     def instruction(
@@ -337,9 +358,6 @@ class Rules:
             return [Outcome(TRUE, TRUE, self.store_next(s, i, prog, instr.next, L, None, None))]
         if isinstance(instr, ir.Spawn):
             return self.fork(s, i, prog, instr, L, ch)
-        if isinstance(instr, ir.Exit):
-            value = as_int(term(instr.code, ctx))
-            return self.exit(s, i, prog, L, value)
         if isinstance(instr, ir.Syscall):
             if instr.name in ("wait", "waitpid"):
                 return self.wait(s, i, prog, pc, instr, L, ctx, ch)
@@ -468,7 +486,28 @@ class Rules:
         return outs
 
     # -------------------------------------------------------- exit
-    def exit(self, s: SState, i: int, prog: ir.ProgramIR, L: tuple[Cell, ...], value: Any):
+    def exit_case(
+        self,
+        s: SState,
+        i: int,
+        instr: ir.Exit,
+        g: Any,
+        L: tuple[Cell, ...],
+        exits: list[tuple[Any, tuple[Cell, ...], Any]],
+    ) -> list[tuple[Any, Outcome]]:
+        """One `exit` slot i may take under g: its status goes to `exits`
+        (see build); an arithmetic error in it fails here."""
+        me = s.slots[i]
+        ctx = Ctx(s, self.lay, me, L, me.mem)
+        value = as_int(term(instr.code, ctx))
+        if not ctx.errors:
+            exits.append((g, L, value))
+            return []
+        err = z3.Or(ctx.errors)
+        exits.append((z3.And(g, z3.Not(err)), L, value))
+        return [(z3.And(g, err), Outcome(TRUE, TRUE, replace(s, failed=TRUE)))]
+
+    def exit(self, s: SState, i: int, L: tuple[Cell, ...], value: Any):
         """kernel/exit.c do_group_exit -> do_exit (exit.py) for a process of
         one thread: re-parent the children, become a zombie, notify the
         parent. init's exit panics: a violation of `assertions`."""
