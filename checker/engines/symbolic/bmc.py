@@ -1,10 +1,14 @@
 """Bounded model checking: the transition relation unrolled step by step,
 each property asked at each depth, shortest depth first.
 
-The solver is incremental: depth d adds the step from state d-1 to state d
-and asks every property not yet decided, under an assumption literal, so
-the first answer is a shortest counterexample. When no run has d steps at
-all, every run has been seen: what was not violated holds.
+Depth d asks, in one question, whether some property not yet decided is
+violated in state d (or a new outcome reached there), so the first answer
+is a shortest counterexample. When no run can go on past d, every run has
+been seen: what was not violated holds. Each question goes to a fresh
+solver behind Z3's preprocessing tactics rather than to one incremental
+solver with assumption literals: the unrolled states are terms over the
+choices, which those tactics simplify and an incremental solver does not
+(scenario 01 at depth 13: 1.4 s a question against 5.7 s).
 
 A model is turned into a trace by replaying it through the explicit model
 (checker/kernel/model.py): at each step, the explicit successor of the task
