@@ -12,7 +12,14 @@ import z3
 
 from checker.engines.explicit import explore
 from checker.engines.symbolic.bmc import Symbolic, bmc, sleeping_calls
-from checker.engines.symbolic.induction import NOT_INDUCTIVE, PROVED, VIOLATED, prove, structural
+from checker.engines.symbolic.induction import (
+    NOT_INDUCTIVE,
+    PROVED,
+    VIOLATED,
+    Proof,
+    prove,
+    structural,
+)
 from checker.engines.symbolic.layout import unsupported
 from checker.engines.symbolic.sstate import encode
 from checker.kernel.model import Kernel
@@ -39,6 +46,12 @@ REAPER = """
         }
     }
 """
+
+
+def proofs_of(src: str, k: int) -> dict[str, Proof]:
+    """`prove` with k on the programs in src under the REAPER init."""
+    scenario = load(REAPER + src)
+    return {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), k)}
 
 
 SMALL_BUG = """
@@ -107,9 +120,8 @@ def test_prove_the_reaper_scenario(tmp_path: Path) -> None:
 
 
 def test_prove_an_inductive_invariant() -> None:
-    scenario = load(
-        REAPER
-        + """
+    proofs = proofs_of(
+        """
         program main {
             var n = 0
             n = 1
@@ -119,33 +131,31 @@ def test_prove_an_inductive_invariant() -> None:
         start main
         invariant small: forall T in tasks: T.program == main -> T.n <= 3
         expect pass
-    """
+    """,
+        1,
     )
-    proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
     # n only ever takes the constants 0..3: the invariant is 1-inductive
     assert proofs["small"].status == PROVED
 
 
 def test_prove_finds_a_real_violation() -> None:
-    scenario = load(
-        REAPER
-        + """
+    proofs = proofs_of(
+        """
         program main {
             c = fork { exit 1 }
             assert c == 0, "parent"
         }
         start main
         expect violation assertions
-    """
+    """,
+        4,
     )
-    proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 4)}
     assert proofs["assertions"].status == VIOLATED
 
 
 def test_not_k_inductive_without_a_strengthening() -> None:
-    scenario = load(
-        REAPER
-        + """
+    proofs = proofs_of(
+        """
         program main {
             var n = 0
             while true {
@@ -156,9 +166,9 @@ def test_not_k_inductive_without_a_strengthening() -> None:
         start main
         invariant bounded: forall T in tasks: T.program == main -> T.n <= 5
         expect pass
-    """
+    """,
+        1,
     )
-    proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
     assert proofs["bounded"].status == NOT_INDUCTIVE
     assert proofs["bounded"].cti
 
@@ -168,9 +178,8 @@ def test_prove_assumes_the_other_invariants_houdini_style() -> None:
     holds only because a_zero does, and is proved with it; bounded is
     dropped, and its CTI is computed against what is proved (a and b are 0
     in it)."""
-    scenario = load(
-        REAPER
-        + """
+    proofs = proofs_of(
+        """
         program main {
             var a = 0
             var b = 0
@@ -186,9 +195,9 @@ def test_prove_assumes_the_other_invariants_houdini_style() -> None:
         invariant a_zero: forall T in tasks: T.program == main -> T.a == 0
         invariant bounded: forall T in tasks: T.program == main -> T.n <= 5
         expect pass
-    """
+    """,
+        1,
     )
-    proofs = {p.name: p for p in prove(Symbolic(scenario, Kernel(scenario)), 1)}
     assert proofs["a_zero"].status == PROVED
     assert proofs["b_zero"].status == PROVED
     assert proofs["bounded"].status == NOT_INDUCTIVE

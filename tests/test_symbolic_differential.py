@@ -62,7 +62,7 @@ def test_a_disagreement_is_an_internal_error() -> None:
 
     from checker.engines.symbolic.compare import compare
 
-    path = SCENARIOS[13]  # 14_fork_limit_unchecked: assertions violated in 5 steps
+    path = SCENARIOS[0].parent / "14_fork_limit_unchecked.proc"  # violated in 5 steps
     text = path.read_text()
     explicit = check_text(text, str(path), Options(engine="explicit"))
     symbolic = check_text(text, str(path), Options(engine="symbolic", depth=DEPTH))

@@ -138,6 +138,8 @@ FAIRNESS = ("weak", "strong", "none")
 # config { engine = ... } and --engine: which engine checks the file (the
 # first is the default)
 ENGINES = ("explicit", "symbolic", "both")
+# the config keys whose value is one of a few names (the first the default)
+CONFIG_NAME_KEYS: dict[str, tuple[str, ...]] = {"fairness": FAIRNESS, "engine": ENGINES}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,7 @@ from checker.lang.builtins import (
     BOOL,
     BUILTIN_PROPERTIES,
     CONFIG_INT_KEYS,
-    ENGINES,
-    FAIRNESS,
+    CONFIG_NAME_KEYS,
     FAULTS,
     FUNCTIONS,
     INT,
@@ -435,24 +434,19 @@ class _Checker:
                     self.error(entry.key.pos, f"`{key}` is set twice (first at {seen[key]})")
                     continue
                 seen[key] = where[key] = entry.key.pos
-                if key == "fairness":
+                if key in CONFIG_NAME_KEYS:
                     val = entry.value
-                    if isinstance(val, A.Name) and val.name in FAIRNESS:
+                    names = CONFIG_NAME_KEYS[key]
+                    if isinstance(val, A.Name) and val.name in names:
                         values[key] = val.name
-                        self.fairness_pos = val.pos
+                        if key == "fairness":
+                            self.fairness_pos = val.pos
                     else:
-                        self.error(val.pos, "fairness is one of `weak`, `strong`, `none`")
-                    continue
-                if key == "engine":
-                    val = entry.value
-                    if isinstance(val, A.Name) and val.name in ENGINES:
-                        values[key] = val.name
-                    else:
-                        valid = ", ".join(f"`{e}`" for e in ENGINES)
-                        self.error(val.pos, f"engine is one of {valid}")
+                        valid = ", ".join(f"`{n}`" for n in names)
+                        self.error(val.pos, f"{key} is one of {valid}")
                     continue
                 if key not in CONFIG_INT_KEYS:
-                    choices = [*CONFIG_INT_KEYS, "fairness", "engine"]
+                    choices = [*CONFIG_INT_KEYS, *CONFIG_NAME_KEYS]
                     self.error(entry.key.pos, f"unknown config key `{key}`{_suggest(key, choices)}")
                     continue
                 value = self.constant(entry.value)

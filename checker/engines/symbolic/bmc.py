@@ -224,21 +224,21 @@ class Unrolling:
         self.states = [sym.s0]
         self.choices: list[Choice] = []
         self.allowed: list[Any] = []
-
-    def extend_to(self, depth: int) -> None:
-        t = self.sym.t
-        base = leaves(t.pre)
         # the leaves a step may change and the step's condition, packed in
         # one term so that each step is a single substitution
-        changed = [k for k, (x, new) in enumerate(zip(base, t.after, strict=True)) if new is not x]
-        parts = [t.after[k] for k in changed] + [t.allowed]
-        pack = z3.Function("step", *[x.sort() for x in parts], z3.BoolSort())(*parts)
+        t = sym.t
+        base = leaves(t.pre)
+        self.changed = [k for k, (x, y) in enumerate(zip(base, t.after, strict=True)) if y is not x]
+        parts = [t.after[k] for k in self.changed] + [t.allowed]
+        self.pack = z3.Function("step", *[x.sort() for x in parts], z3.BoolSort())(*parts)
+
+    def extend_to(self, depth: int) -> None:
         while len(self.states) <= depth:
             a = self.states[-1]
             ch = choice(f"c{len(self.choices)}")
-            done = z3.substitute(pack, *self.sym.pairs(a, None, ch)).children()
+            done = z3.substitute(self.pack, *self.sym.pairs(a, None, ch)).children()
             after = leaves(a)
-            for k, value in zip(changed, done, strict=False):
+            for k, value in zip(self.changed, done, strict=False):
                 after[k] = value
             self.allowed.append(done[-1])
             self.states.append(from_leaves(a, after))
@@ -310,8 +310,9 @@ def bmc(
         result.depth = d
         done = not todo and not whole
         if not done:
-            # can a run go on? If not, every run was seen whole
-            live = z3.And(z3.Not(s.failed), sym.enabled(s))
+            # can a run go on (not failed, and not at an end)? If not, every
+            # run was seen whole
+            live = z3.And(z3.Not(s.failed), z3.Not(end))
             result.complete = done = run.solve(d, live)[0] == z3.unsat
         result.per_depth.append(time.perf_counter() - t0)
         if progress is not None:

@@ -91,8 +91,8 @@ class Transition:
     choice: Choice
     relation: Any  # pre -> post is a step with this choice
     enabled: Any  # some step is possible from pre (a pruned one included)
-    allowed: Any = None  # the choice names a possible step from pre
-    after: Any = None  # the successor's leaves, as terms over pre and the choice
+    allowed: Any  # the choice names a possible step from pre
+    after: list[Any]  # the successor's leaves, as terms over pre and the choice
 
 
 # ------------------------------------------------------------ state helpers
@@ -259,8 +259,8 @@ class Rules:
         ch = choice("ch")
         guarded: list[tuple[Any, Outcome]] = []
         enabled = []
-        exits: list[tuple[Any, tuple[Cell, ...], Any]] = []
         for i, sl in enumerate(pre.slots):
+            exits: list[tuple[Any, tuple[Cell, ...], Any]] = []
             runs = z3.And(z3.Not(pre.failed), sl.alive, sl.st == R)
             enabled.append(runs)
             for prog in self.programs:
@@ -277,13 +277,12 @@ class Rules:
             if exits:
                 # every `exit` this slot may take, as one do_exit: the rule is
                 # the same, only the status and the last locals differ
-                g, L, value = exits[-1][0], exits[-1][1], exits[-1][2]
+                g, L, value = exits[-1]
                 for g2, L2, v2 in reversed(exits[:-1]):
                     L, value = ite_cells(g2, L2, L), z3.If(g2, v2, value)
                     g = z3.Or(g2, g)
                 for out in self.exit(pre, i, L, value):
                     guarded.append((z3.And(g, out.guard), out))
-                exits.clear()
         if self.default_init:
             can, after = self.init_reap(pre)
             can = z3.And(z3.Not(pre.failed), can)
@@ -324,12 +323,8 @@ class Rules:
         outs = self._instruction(s, i, me, prog, pc, instr, L, ctx, ch)
         if not ctx.errors:
             return outs
-        # an arithmetic error: a violation of `assertions` (model.py EvalError)
-        err = z3.Or(ctx.errors)
-        failed = replace(s, failed=TRUE)
-        return [Outcome(z3.And(z3.Not(err), o.guard), o.ok, o.state) for o in outs] + [
-            Outcome(err, TRUE, failed)
-        ]
+        fine, failed = arithmetic_errors(s, ctx)
+        return [Outcome(z3.And(fine, o.guard), o.ok, o.state) for o in outs] + [failed]
 
     def _instruction(self, s, i, me, prog, pc, instr, L, ctx, ch):
         if isinstance(instr, ir.Assign):
@@ -503,9 +498,9 @@ class Rules:
         if not ctx.errors:
             exits.append((g, L, value))
             return []
-        err = z3.Or(ctx.errors)
-        exits.append((z3.And(g, z3.Not(err)), L, value))
-        return [(z3.And(g, err), Outcome(TRUE, TRUE, replace(s, failed=TRUE)))]
+        fine, failed = arithmetic_errors(s, ctx)
+        exits.append((z3.And(g, fine), L, value))
+        return [(z3.And(g, failed.guard), failed)]
 
     def exit(self, s: SState, i: int, L: tuple[Cell, ...], value: Any):
         """kernel/exit.c do_group_exit -> do_exit (exit.py) for a process of
@@ -686,6 +681,14 @@ class Rules:
             for j, c in enumerate(s.slots)
         ]
         return z3.Or(zombies), release(s, first_in_list(s, zombies))
+
+
+def arithmetic_errors(s: SState, ctx: Ctx) -> tuple[Any, Outcome]:
+    """An arithmetic error in the instruction's expressions is a violation
+    of `assertions` (model.py EvalError): the condition that there is none,
+    and the failing outcome."""
+    err = z3.Or(ctx.errors)
+    return z3.Not(err), Outcome(err, TRUE, replace(s, failed=TRUE))
 
 
 def _ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
