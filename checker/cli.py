@@ -195,6 +195,17 @@ def check(
             help="The symbolic engine's time limit per property and depth, in seconds.",
         ),
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            min=0.001,
+            help="The symbolic engine's time per file, in seconds: it stops at the last "
+            "depth searched whole (default: none; 60 with --engine both, whose symbolic "
+            "run goes as deep as the explicit one had to).",
+            show_default=False,
+        ),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -229,6 +240,7 @@ def check(
         engine=engine,
         depth=depth,
         timeout=timeout,
+        budget=budget,
     )
     results: list[FileResult] = []
     for path, ready in collect(paths):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,15 @@ class Options:
     engine: str | None = None  # explicit, symbolic or both; None: the file's config decides
     depth: int | None = None  # the symbolic engine's bound (steps)
     timeout: float | None = None  # the symbolic engine's, per solver call (seconds)
+    # the symbolic engine's time for one file (seconds); with --engine both
+    # it is BOTH_BUDGET unless given
+    budget: float | None = None
+
+
+# --engine both: the symbolic engine's default time per file. The explicit
+# run comes first; the symbolic one then searches as deep as the explicit
+# one had to go to see every state, or as far as this budget lets it.
+BOTH_BUDGET = 60.0
 
 
 # the symbolic engine's: a depth searched and the solver's seconds there
@@ -166,8 +175,15 @@ def check_text(
         from checker.engines.symbolic.compare import compare
 
         explicit = _check_scenario(text, path, scenario, "explicit", options, progress)
+        # every reachable state lies within the explicit search's depth: the
+        # symbolic one need not go deeper to compare every verdict
+        depth = options.depth
+        if depth is None and explicit.complete:
+            depth = explicit.depth
+        budget = options.budget if options.budget is not None else BOTH_BUDGET
+        both = replace(options, depth=depth, budget=budget)
         symbolic = _check_scenario(
-            text, path, scenario, "symbolic", options, progress, solver_progress
+            text, path, scenario, "symbolic", both, progress, solver_progress
         )
         return compare(explicit, symbolic)
     return _check_scenario(text, path, scenario, engine, options, progress, solver_progress)
@@ -207,7 +223,9 @@ def _check_scenario(
             from checker.engines.symbolic.explore import DEFAULT_DEPTH, symbolic_exploration
 
             depth = options.depth if options.depth is not None else DEFAULT_DEPTH
-            ex = symbolic_exploration(kernel, suite, depth, options.timeout, solver_progress)
+            ex = symbolic_exploration(
+                kernel, suite, depth, options.timeout, solver_progress, options.budget
+            )
             result.engine = "symbolic"
             result.bound = ex.bound
         else:

@@ -88,6 +88,37 @@ def test_both_engines_agree_on_small_scenarios() -> None:
     assert r.exit_code == EXIT_OK, [d.message for d in r.errors]
 
 
+def test_both_searches_as_deep_as_the_explicit_search() -> None:
+    """Without --depth, `--engine both` has the symbolic engine search as
+    deep as the explicit one had to go to see every state: every verdict
+    and the outcomes are then compared whole, with no warning."""
+    name = "56_vfork_shared_memory.proc"
+    explicit = check_text((SCENARIOS / name).read_text(), name)
+    r = check_text((SCENARIOS / name).read_text(), name, Options(engine="both"))
+    assert r.exit_code == EXIT_OK, [d.message for d in r.errors]
+    assert not [w.message for w in r.warnings if "symbolic" in w.message]
+    symbolic = check_text(
+        (SCENARIOS / name).read_text(), name, Options(engine="symbolic", depth=explicit.depth)
+    )
+    assert {o.values for o in symbolic.outcomes} == {o.values for o in explicit.outcomes}
+
+
+def test_a_time_budget_stops_the_symbolic_search() -> None:
+    """--budget: the search stops at the last depth searched whole; with
+    --engine both that is a warning naming what stayed bounded, not a
+    disagreement."""
+    text = (SCENARIOS / "04_exit_codes.proc").read_text()
+    r = check_text(text, "04.proc", Options(engine="symbolic", budget=1))
+    assert r.exit_code == EXIT_INCOMPLETE
+    assert r.stop is not None and r.stop.startswith("time budget of 1 s spent after depth")
+    assert r.bound is not None and r.bound < 19
+    r = check_text(text, "04.proc", Options(engine="both", budget=1))
+    assert r.exit_code == EXIT_OK
+    (warning,) = [w.message for w in r.warnings if "symbolic" in w.message]
+    assert "bounded" in warning and "every state is within 19" in warning
+    assert "time budget of 1 s" in warning
+
+
 def test_a_large_any_range_is_answered_symbolically() -> None:
     text = textwrap.dedent("""
         program main {
@@ -214,6 +245,8 @@ def test_prove_assumes_the_other_invariants_houdini_style() -> None:
             "02_fork_pids.proc",
             "07_orphan_adopted_by_init.proc",
             "09_subreaper.proc",
+            "57_vfork_exec_releases_parent.proc",
+            "58_vfork_exec_fails_falls_through.proc",
             "86_reaper_keeps_parent_links.proc",
         )
     ],
@@ -245,6 +278,12 @@ def test_bmc_is_complete_when_every_run_ends() -> None:
     result, _ = bmc(Symbolic(scenario, Kernel(scenario)), 20)
     assert result.complete
     assert not result.found
+
+
+def test_cli_budget_option() -> None:
+    r = run("check", "--engine", "symbolic", "--budget", "1", SCENARIOS / "04_exit_codes.proc")
+    assert r.returncode == 3
+    assert "stopped by time budget of 1 s spent after depth" in r.stdout
 
 
 def test_cli_engine_option_is_checked() -> None:

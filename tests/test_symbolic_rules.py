@@ -37,8 +37,15 @@ from hypothesis import strategies as st
 
 from checker.engines.symbolic.bmc import Symbolic, sleeping_calls
 from checker.engines.symbolic.layout import layout, unsupported
-from checker.engines.symbolic.rules import NO_CALL, choice
-from checker.engines.symbolic.sstate import encode, fresh, leaves, project, project_model
+from checker.engines.symbolic.rules import choice
+from checker.engines.symbolic.sstate import (
+    call_cells,
+    encode,
+    fresh,
+    leaves,
+    project,
+    project_model,
+)
 from checker.kernel import events as E
 from checker.kernel.model import Failure, Kernel, Pruned, Step, TooManyValues
 from checker.kernel.state import State, Tx
@@ -252,6 +259,37 @@ RULES: dict[str, str] = {
         invariant t: forall T in tasks: T.n <= 2
         invariant m: main.n >= 0
     """,
+    # vfork: the parent's D sleep, the shared memory (a C-style vfork's 0
+    # lands in the parent's var), nested vforks, release by exec and by
+    # exit, an exec that fails (the fault), a fresh image with its own vars
+    "vfork_exec": """
+        config { max_tasks = 4 }
+        faults { exec }
+        program main {
+            var v = 1
+            c = vfork {
+                v = 2
+                d = vfork {
+                    v = 3
+                    exec worker
+                    exit 7
+                }
+                exit v
+            }
+            v = vfork()
+            if v == 0 {
+                exec worker
+                exit 9
+            }
+            w = wait()
+        }
+        program worker {
+            var v = 5
+            v = v + 1
+            exit v
+        }
+        invariant t: forall T in tasks: T.v <= 6
+    """,
     # `any` over a range the explicit engine does not enumerate, with
     # bounds computed at run time (empty when lo > hi)
     "big_any": """
@@ -402,8 +440,7 @@ def wait_calls(e: Engines, s: State) -> dict[int, set[tuple[int, int]]]:
     tx = Tx(s)
     out = {}
     for t in s.tasks:
-        call = t.call[1:3] if t.call else stored.get(t.pid, (0, NO_CALL))
-        allowed = {tuple(call)}
+        allowed = {call_cells(t, stored)}
         if t.state == "R" and not t.call:
             try:
                 woken = e.kernel.wait_selection(tx, t)
@@ -505,6 +542,10 @@ def features(e: Engines, s: State) -> set[str]:
                 out.add(f"wait fails: {ERRNO_NAMES[ev.errno]} {ev.reason}".strip())
             elif isinstance(ev, E.Reparented):
                 out.add("re-parented to init" if ev.reaper == 1 else "re-parented to a subreaper")
+            elif isinstance(ev, (E.VforkWaiting, E.VforkDone, E.Execed, E.ExecFailed)):
+                out.add(type(ev).__name__)
+            elif isinstance(ev, E.VforkReturned):
+                out.add(f"{type(ev).__name__} after {describe(step)}")
             elif isinstance(ev, (E.WaitNothing, E.Slept, E.Woke, E.Chose)):
                 out.add(type(ev).__name__)
     return out
@@ -529,6 +570,12 @@ REACHED = {
     "Slept",
     "Woke",
     "Chose",
+    "VforkWaiting",
+    "VforkDone",
+    "VforkReturned after c = vfork { … }",
+    "VforkReturned after v = vfork()",
+    "Execed",
+    "ExecFailed",
     "a wait's arguments kept in the task",
 }
 

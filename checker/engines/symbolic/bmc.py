@@ -26,10 +26,10 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import Layout, layout
-from checker.engines.symbolic.rules import Choice, Rules, Transition, Z, choice, from_leaves
+from checker.engines.symbolic.rules import Choice, D, Rules, Transition, Z, choice, from_leaves
 from checker.engines.symbolic.sstate import SState, encode, leaves, project, project_model
 from checker.engines.symbolic.terms import Ctx, as_int, property_term, term
-from checker.kernel.model import Failure, Kernel
+from checker.kernel.model import Failure, Kernel, ModelError
 from checker.kernel.state import INIT_PID, SLEEPING, ZOMBIE, State, Tx
 from checker.lang import ir
 from checker.lang.pyexpr import EvalError, Unset
@@ -63,9 +63,15 @@ class Found:
 
 
 @dataclass
+class OutOfTime(Exception):
+    """The search's time budget is spent."""
+
+
+@dataclass
 class BmcResult:
     found: dict[str, Found] = field(default_factory=dict)
     depth: int = 0  # deepest depth searched
+    out_of_time: bool = False  # the budget stopped the search after `depth`
     complete: bool = False  # every run ends within `depth`: the rest hold
     timed_out: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -160,6 +166,8 @@ def checks(sym: Symbolic) -> list[Check]:
         out.append(Check("no_deadlock", lambda s, end: (z3.And(end, stuck(s)), FALSE), True))
     for fin in scenario.finals:
         out.append(_invariant(fin, lay, at_end=True))
+    if "vfork_parent_blocked" in names:
+        out.append(Check("vfork_parent_blocked", lambda s, end: (vfork_parent_runs(s), FALSE)))
     if "zombies_reaped" in names:
         # its terminal case: a run that ends with a zombie
         out.append(
@@ -186,6 +194,16 @@ def orphaned(s: SState) -> Any:
         bad.append(z3.And(t.alive, t.pid != INIT_PID, z3.Not(parent_ok)))
         kids = z3.Or([z3.And(c.alive, c.ppid == t.pid) for c in s.slots])
         bad.append(z3.And(t.alive, t.st == Z, kids))
+    return z3.And(z3.Not(s.failed), z3.Or(bad))
+
+
+def vfork_parent_runs(s: SState) -> Any:
+    """builtin.vfork_parent_blocked: a vfork child that has neither
+    exec'd nor exited whose parent is gone or not in its D sleep."""
+    bad = []
+    for c in s.slots:
+        waiting = z3.Or([z3.And(p.alive, p.pid == c.vparent, p.st == D) for p in s.slots])
+        bad.append(z3.And(c.alive, c.vparent != 0, z3.Not(waiting)))
     return z3.And(z3.Not(s.failed), z3.Or(bad))
 
 
@@ -218,9 +236,10 @@ class Unrolling:
     `allowed[d]` says that choice d is a possible step from state d.
     """
 
-    def __init__(self, sym: Symbolic, timeout: float | None = None):
+    def __init__(self, sym: Symbolic, timeout: float | None = None, deadline: float | None = None):
         self.sym = sym
         self.timeout = timeout
+        self.deadline = deadline  # time.perf_counter() at which the search stops
         self.states = [sym.s0]
         self.choices: list[Choice] = []
         self.allowed: list[Any] = []
@@ -248,10 +267,18 @@ class Unrolling:
         """Is there a run of `depth` steps satisfying `condition`? A fresh
         solver each time (see TACTIC)."""
         solver = z3.Then(*TACTIC).solver()
-        if self.timeout:
-            solver.set("timeout", int(self.timeout * 1000))
+        limit = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise OutOfTime
+            limit = min(limit, left) if limit else left
+        if limit:
+            solver.set("timeout", max(1, int(limit * 1000)))
         solver.add(*self.allowed[:depth], condition)
         answer = solver.check()
+        if answer == z3.unknown and self.deadline and time.perf_counter() >= self.deadline:
+            raise OutOfTime
         return answer, solver.model() if answer == z3.sat else None
 
     def replay(self, model: z3.ModelRef, depth: int) -> tuple[list[State], Failure | None]:
@@ -265,14 +292,35 @@ def bmc(
     progress: Progress | None = None,
     whole: bool = False,
     outcomes: list[ir.Expr] | None = None,
+    budget: float | None = None,
 ) -> tuple[BmcResult, Unrolling]:
     """Search every property for a violation within `depth` steps, depth by
     depth, so that each is found at its shortest depth (with `whole`, go on
     to `depth` or until every run has ended even when every property is
-    decided: terminal states are wanted too)."""
+    decided: terminal states are wanted too). With a `budget` (seconds),
+    the search stops when it is spent, at the last depth searched whole."""
     started = time.perf_counter()
     result = BmcResult()
-    run = Unrolling(sym, timeout)
+    deadline = started + budget if budget is not None else None
+    run = Unrolling(sym, timeout, deadline)
+    try:
+        _search(sym, run, depth, result, progress, whole, outcomes)
+    except OutOfTime:
+        result.out_of_time = True
+        result.complete = False
+    result.seconds = time.perf_counter() - started
+    return result, run
+
+
+def _search(
+    sym: Symbolic,
+    run: Unrolling,
+    depth: int,
+    result: BmcResult,
+    progress: Progress | None,
+    whole: bool,
+    outcomes: list[ir.Expr] | None,
+) -> None:
     todo = checks(sym)
     seen: list[tuple[Any, ...]] = []  # the outcome values found so far
     for d in range(depth + 1):
@@ -298,6 +346,9 @@ def bmc(
                 break
             assert model is not None
             if z3.is_true(model.eval(s.lost, model_completion=True)):
+                # the explicit model raises its ModelError here (an exec
+                # that makes PROG.X ambiguous); else a fork lost its task
+                run.replay(model, d)
                 raise Disagreement(f"a fork found no free task slot at depth {d}")
             for c, bad in list(pending):
                 if z3.is_true(model.eval(bad, model_completion=True)):
@@ -320,8 +371,6 @@ def bmc(
             progress(d, result.per_depth[-1])
         if done:
             break
-    result.seconds = time.perf_counter() - started
-    return result, run
 
 
 def _new_outcome(end: Any, values: list[Any], seen: list[tuple[Any, ...]]) -> Any:
@@ -390,7 +439,12 @@ def replay(
                 f"step {k + 1}: the symbolic model has pid {pid} fail; the explicit one does not"
             )
         want = project_model(lay, programs, model, states[k + 1])
-        for step in kernel.steps(current):
+        try:
+            steps = kernel.steps(current)
+        except ModelError as err:
+            err.path = path
+            raise
+        for step in steps:
             target = step.target
             if step.pid == pid and isinstance(target, State) and project(lay, target) == want:
                 current = target

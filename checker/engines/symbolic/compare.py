@@ -5,8 +5,9 @@ violation the same shortest depth (`zombies_reaped` excepted: the explicit
 engine reports the first state from which a zombie can no longer be
 reaped, the symbolic one the end of a run that leaves it). What the
 symbolic engine left bounded is named, not counted as a disagreement,
-unless the explicit counterexample is within the depth it searched.
-Where the explicit engine stopped and the symbolic one decided, the
+unless the explicit counterexample is within the depth it searched. When
+that depth reaches the explicit search's (every reachable state is within
+it), the two answers are compared whole, outcomes included. Where the explicit engine stopped and the symbolic one decided, the
 symbolic verdict is the answer. A disagreement is an internal error (exit 4): one engine has a bug.
 """
 
@@ -68,7 +69,15 @@ def compare(explicit: FileResult, symbolic: FileResult) -> FileResult:
                 problems.append(
                     f"{mine.name}: shortest counterexample of {a} steps (explicit), {b} (symbolic)"
                 )
-    if explicit.complete and symbolic.complete and explicit.observe:
+    # the symbolic search reached every state the explicit one found (BFS
+    # depth), with no solver call cut short: its outcomes are all of them
+    covered = (
+        explicit.complete
+        and symbolic.bound is not None
+        and symbolic.bound >= explicit.depth
+        and not (symbolic.stop or "").startswith(("solver timeout", "time budget"))
+    )
+    if explicit.complete and (symbolic.complete or covered) and explicit.observe:
         a_vals = {o.values for o in explicit.outcomes}
         b_vals = {o.values for o in symbolic.outcomes}
         if a_vals != b_vals:
@@ -91,13 +100,15 @@ def compare(explicit: FileResult, symbolic: FileResult) -> FileResult:
             )
         )
         return symbolic
-    if bounded:
+    if bounded and not covered:
         explicit.warnings.append(
             Diagnostic(
                 path,
                 NOWHERE,
                 f"the symbolic engine left {', '.join(bounded)} bounded (no violation within "
-                f"{symbolic.bound} steps)",
+                f"{symbolic.bound} steps; every state is within {explicit.depth}"
+                + (f"; {symbolic.stop}" if symbolic.stop else "")
+                + ")",
                 "warning",
             )
         )

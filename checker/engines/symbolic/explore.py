@@ -27,6 +27,7 @@ def symbolic_exploration(
     depth: int = DEFAULT_DEPTH,
     timeout: float | None = None,
     progress: Callable[[int, float], None] | None = None,
+    budget: float | None = None,
 ) -> Exploration:
     scenario = suite.scenario
     sym = Symbolic(scenario, kernel, suite)
@@ -57,10 +58,13 @@ def symbolic_exploration(
         progress,
         whole=terminal_expectations,
         outcomes=exprs if terminal_expectations else None,
+        budget=budget,
     )
     ex.complete = result.complete and not result.timed_out
     if not result.complete:
         ex.stop = f"depth {result.depth}"
+    if result.out_of_time:
+        ex.stop = f"time budget of {budget:g} s spent after depth {result.depth}"
     if result.timed_out:
         ex.stop = f"solver timeout ({', '.join(result.timed_out)})"
     add_path([sym.initial_state])

@@ -21,8 +21,8 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.bmc import Check, Found, Symbolic, bmc, checks, terminal
-from checker.engines.symbolic.layout import EXITED, STATE_LETTERS, UNSET
-from checker.engines.symbolic.rules import NO_CALL, R, S, Z, choice
+from checker.engines.symbolic.layout import EXITED, NO_CALL, STATE_LETTERS, UNSET, VFORK_CALL
+from checker.engines.symbolic.rules import D, R, S, Z, choice
 from checker.engines.symbolic.sstate import SState, fresh
 from checker.kernel.state import INIT_PID
 from checker.lang import ir
@@ -59,6 +59,7 @@ def structural(sym: Symbolic, s: SState) -> Any:
     # a choose the code reaches) and where a sleeping one waits
     resting = []
     waiting = []
+    vforks = []
     for prog in sym.scenario.programs:
         reach = reachable_pcs(prog)
         resting.append([pc for pc in rules.resting_pcs(prog) if pc in reach])
@@ -67,6 +68,13 @@ def structural(sym: Symbolic, s: SState) -> Any:
                 pc
                 for pc, instr in enumerate(prog.code)
                 if isinstance(instr, ir.Syscall) and instr.name in ("wait", "waitpid")
+            ]
+        )
+        vforks.append(
+            [
+                pc
+                for pc, instr in enumerate(prog.code)
+                if isinstance(instr, ir.Spawn) and instr.kind == "vfork"
             ]
         )
     for j, t in enumerate(s.slots):
@@ -92,7 +100,7 @@ def structural(sym: Symbolic, s: SState) -> Any:
                 z3.And(t.alive, zombie), z3.And(t.xkind == EXITED, t.xval >= 0, t.xval <= 255)
             )
         )
-        parts.append(z3.Implies(t.alive, z3.Or(t.st == R, t.st == S, zombie)))
+        parts.append(z3.Implies(t.alive, z3.Or(t.st == R, t.st == S, t.st == D, zombie)))
         if j == 0 and rules.default_init:
             continue
         where = []
@@ -103,8 +111,16 @@ def structural(sym: Symbolic, s: SState) -> Any:
                 z3.Or([t.pc == pc for pc in waiting[prog.index]] or [z3.BoolVal(False)]),
                 t.wopt != NO_CALL,
             )
+            # a vfork parent waits for its child at the vfork
+            in_vfork = z3.And(
+                t.st == D,
+                z3.Or([t.pc == pc for pc in vforks[prog.index]] or [z3.BoolVal(False)]),
+                t.wopt == VFORK_CALL,
+            )
             where.append(
-                z3.And(t.prog == prog.index, z3.Or(z3.And(t.st == R, rest), asleep, zombie))
+                z3.And(
+                    t.prog == prog.index, z3.Or(z3.And(t.st == R, rest), asleep, in_vfork, zombie)
+                )
             )
         parts.append(z3.Implies(t.alive, z3.Or(where)))
     parts += _parent_chains(s) + _long_values(s)

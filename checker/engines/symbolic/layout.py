@@ -22,6 +22,9 @@ STATE_LETTERS = {v: k for k, v in STATE_CODES.items()}
 UNSET = 2**64
 # Status record kinds (checker/kernel/wait.py Status)
 NONE, EXITED, SIGNALED, STOPPED, CONTINUED = 0, 1, 2, 3, 4
+# Slot.wopt of a task in no call, and of a vfork parent (wpid: its child)
+NO_CALL = -1
+VFORK_CALL = -2
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,9 @@ class Unsupported:
 def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
     """The first construct of the scenario the symbolic engine cannot encode.
 
-    It covers the process lifecycle without signals, threads, vfork, clone
-    and exec: fork, exit, wait and waitpid, subreapers, re-parenting, init's
-    reaping, and all of the statement language. The rest is reported, never
+    It covers the process lifecycle without signals, threads and clone:
+    fork, vfork, exec, exit, wait and waitpid, subreapers, re-parenting,
+    init's reaping, and all of the statement language. The rest is reported, never
     approximated.
     """
     if uses_signals(scenario):
@@ -58,10 +61,8 @@ def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
         if p.handlers:
             return Unsupported("signal handlers", p.pos.line)
         for instr in p.code:
-            if isinstance(instr, ir.Spawn) and instr.kind != "fork":
+            if isinstance(instr, ir.Spawn) and instr.kind not in ("fork", "vfork"):
                 return Unsupported(f"`{instr.kind}`", instr.pos.line)
-            if isinstance(instr, ir.Exec):
-                return Unsupported("exec", instr.pos.line)
             if isinstance(instr, ir.Return):
                 return Unsupported("signal handlers", instr.pos.line)
     for live in scenario.liveness:

@@ -23,7 +23,14 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from checker.engines.symbolic.layout import EXITED, STATE_CODES, UNSET, Layout
+from checker.engines.symbolic.layout import (
+    EXITED,
+    NO_CALL,
+    STATE_CODES,
+    UNSET,
+    VFORK_CALL,
+    Layout,
+)
 from checker.engines.symbolic.sstate import Cell, Named, Slot, SState, code, fresh, leaves
 from checker.engines.symbolic.terms import (
     Ctx,
@@ -45,6 +52,7 @@ from checker.lang.constants import (
     ECHILD,
     EINTR,
     EINVAL,
+    ENOENT,
     ESRCH,
     INT_MIN,
     WALL,
@@ -52,8 +60,7 @@ from checker.lang.constants import (
     WNOHANG,
 )
 
-R, S, Z = STATE_CODES["R"], STATE_CODES["S"], STATE_CODES["Z"]
-NO_CALL = -1  # Slot.wopt of a task not inside a wait
+R, S, D, Z = STATE_CODES["R"], STATE_CODES["S"], STATE_CODES["D"], STATE_CODES["Z"]
 TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
 
 
@@ -116,7 +123,9 @@ def from_leaves(template: SState, values: list[Any]) -> SState:
         alive, pid, ppid, pgid, st, prog, pc = (next(it) for _ in range(7))
         locs = cells(sl.locals)
         mem = cells(sl.mem)
-        xkind, xval, errno, subreaper, cpos, ident, wpid, wopt = (next(it) for _ in range(8))
+        xkind, xval, errno, subreaper, cpos, ident, wpid, wopt, mm, vparent = (
+            next(it) for _ in range(10)
+        )
         slots.append(
             Slot(
                 alive,
@@ -136,14 +145,16 @@ def from_leaves(template: SState, values: list[Any]) -> SState:
                 ident,
                 wpid,
                 wopt,
+                mm,
+                vparent,
             )
         )
     named = []
     for n in template.named:
         kind, pid = next(it), next(it)
         named.append(Named(kind, pid, cells(n.locals), cells(n.mem)))
-    last_pid, failed, lost = next(it), next(it), next(it)
-    return SState(tuple(slots), last_pid, tuple(named), failed, lost)
+    last_pid, failed, lost, next_mm = next(it), next(it), next(it), next(it)
+    return SState(tuple(slots), last_pid, tuple(named), failed, lost, next_mm)
 
 
 def put(s: SState, i: int, slot: Slot) -> SState:
@@ -184,6 +195,13 @@ class Rules:
         self.fault_fork = "fork" in scenario.faults
         self.fault_wait = "wait" in scenario.faults
         self.default_init = scenario.init is None
+        self.fault_exec = "exec" in scenario.faults
+        # whether two tasks can share an address space (vfork)
+        self.shared_mm = any(
+            isinstance(instr, ir.Spawn) and instr.kind != "fork"
+            for p in scenario.programs
+            for instr in p.code
+        )
 
     # -------------------------------------------------------- silent code
     def settle(
@@ -352,7 +370,20 @@ class Rules:
         if isinstance(instr, ir.Skip):
             return [Outcome(TRUE, TRUE, self.store_next(s, i, prog, instr.next, L, None, None))]
         if isinstance(instr, ir.Spawn):
-            return self.fork(s, i, prog, instr, L, ch)
+            if instr.kind == "vfork":
+                # asleep in wait_for_vfork_done, or back from it
+                back = me.wopt == VFORK_CALL
+                outs = self.fork(s, i, prog, pc, instr, L, ch)
+                after = self.store_next(
+                    s, i, prog, instr.next, L, instr.target, me.wpid,
+                    wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
+                )  # fmt: skip
+                return [Outcome(z3.And(z3.Not(back), o.guard), o.ok, o.state) for o in outs] + [
+                    Outcome(z3.And(back, ch.alt == 0), TRUE, after)
+                ]
+            return self.fork(s, i, prog, pc, instr, L, ch)
+        if isinstance(instr, ir.Exec):
+            return self.exec_image(s, i, prog, instr, L, ch)
         if isinstance(instr, ir.Syscall):
             if instr.name in ("wait", "waitpid"):
                 return self.wait(s, i, prog, pc, instr, L, ctx, ch)
@@ -381,17 +412,30 @@ class Rules:
     ) -> SState:
         """Assign `value` to `ref` and move on to next_pc, settled
         (model.Kernel._store)."""
+        if ref is not None and ref.kind == ir.VAR:
+            s = self.store_var(s, i, ref.slot, value)
         me = s.slots[i]
-        mem = me.mem
         if ref is not None:
             if ref.kind == ir.LOCAL:
                 L = set_cell(L, ref.slot, value)
-            elif ref.kind == ir.VAR:
-                mem = set_cell(mem, ref.slot, value)
-            else:
+            elif ref.kind == ir.ERRNO:
                 changes["errno"] = as_int(value)
         pc, L = self.settle_into(prog, next_pc, L)
-        return put(s, i, me.set(pc=pc, locals=L, mem=mem, **changes))
+        return put(s, i, me.set(pc=pc, locals=L, **changes))
+
+    def store_var(self, s: SState, i: int, k: int, value: Any) -> SState:
+        """Store `value` in `var` k of slot i's address space: in its copy,
+        and in the copy of every live task that shares it."""
+        me = s.slots[i]
+        mem = set_cell(me.mem, k, value)
+        s = put(s, i, me.set(mem=mem))
+        if not self.shared_mm:
+            return s
+        for j, sl in enumerate(s.slots):
+            if j != i:
+                shares = z3.And(sl.alive, sl.st != Z, sl.mm == me.mm)
+                s = put(s, j, sl.set(mem=ite_cells(shares, mem, sl.mem)))
+        return s
 
     # -------------------------------------------------------- fork
     def newpid_rule(self, s: SState, newpid: Any) -> Any:
@@ -421,8 +465,12 @@ class Rules:
         )
         return z3.If(some, best, newpid == 0)
 
-    def fork(self, s, i, prog, instr: ir.Spawn, L, ch) -> list[Outcome]:
-        """kernel/fork.c kernel_clone -> copy_process (fork.py), for fork."""
+    def fork(self, s, i, prog, pc, instr: ir.Spawn, L, ch) -> list[Outcome]:
+        """kernel/fork.c kernel_clone -> copy_process (fork.py), for fork
+        and vfork. A vfork child shares its parent's address space
+        (CLONE_VM), and the parent sleeps (D) in wait_for_vfork_done until
+        the child execs or exits."""
+        vfork = instr.kind == "vfork"
         me = s.slots[i]
         alive = z3.Sum([z3.If(sl.alive, 1, 0) for sl in s.slots])
         # copy_process: nr_threads >= max_threads -> EAGAIN; alloc_pid: none free
@@ -431,9 +479,14 @@ class Rules:
         # the child's locals: the caller's; C-style fork returns 0 in the child
         cL = L
         child_mem = me.mem
+        shared = s
         if instr.cstyle and instr.target is not None:
             if instr.target.kind == ir.LOCAL:
                 cL = set_cell(cL, instr.target.slot, z3.IntVal(0))
+            elif instr.target.kind == ir.VAR and vfork:
+                # the child's store lands in the memory it shares
+                shared = self.store_var(s, i, instr.target.slot, z3.IntVal(0))
+                child_mem = shared.slots[i].mem
             elif instr.target.kind == ir.VAR:
                 child_mem = set_cell(child_mem, instr.target.slot, z3.IntVal(0))
         cpc, cL = self.settle_into(prog, instr.child_pc, cL)
@@ -459,16 +512,30 @@ class Rules:
             ident=z3.IntVal(-1),
             wpid=z3.IntVal(0),
             wopt=z3.IntVal(NO_CALL),
+            mm=me.mm if vfork else s.next_mm + 1,
+            vparent=me.pid if vfork else z3.IntVal(0),
         )
         # the child goes into the first free slot
-        born = s
+        born = shared
         taken = TRUE
         for j, sl in enumerate(s.slots):
             here = z3.And(taken, z3.Not(sl.alive))
             born = put(born, j, _ite_slot(here, child, born.slots[j]))
             taken = z3.And(taken, sl.alive)
-        born = replace(born, last_pid=pid, lost=z3.Or(s.lost, taken))
-        good = self.store_next(born, i, prog, instr.next, L, instr.target, pid)
+        born = replace(
+            born,
+            last_pid=pid,
+            lost=z3.Or(s.lost, taken),
+            next_mm=s.next_mm if vfork else s.next_mm + 1,
+        )
+        if vfork:
+            # wait_for_vfork_done: vfork returns the pid in a later step
+            parent = born.slots[i].set(
+                st=code(D), pc=code(pc), locals=L, wpid=pid, wopt=z3.IntVal(VFORK_CALL)
+            )
+            good = put(born, i, parent)
+        else:
+            good = self.store_next(born, i, prog, instr.next, L, instr.target, pid)
         bad = self.store_next(
             s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(EAGAIN)
         )
@@ -479,6 +546,63 @@ class Rules:
         if self.fault_fork:
             outs.append(Outcome(z3.And(success, ch.alt == 1), TRUE, bad))
         return outs
+
+    # -------------------------------------------------------- exec
+    def exec_image(self, s, i, prog, instr: ir.Exec, L, ch) -> list[Outcome]:
+        """fs/exec.c begin_new_exec (exec.py) for a process of one thread:
+        a fresh image in a fresh address space, which releases a vfork
+        parent; with `faults { exec }` it may fail with ENOENT instead."""
+        me = s.slots[i]
+        image = self.programs[instr.program]
+        ident = self.scenario.named.index(image.index) if image.index in self.scenario.named else -1
+        s2 = self.vfork_release(s, i)
+        # PROG.X keeps the values of the image it leaves; a second task
+        # beginning as a program PROG.X names is the explicit model's
+        # ModelError (its replay raises it)
+        clash = s2.named[ident].kind != 0 if ident >= 0 else FALSE
+        named = list(snapshot(s2, me, L))
+        if ident >= 0:
+            n = s2.named[ident]
+            named[ident] = Named(z3.IntVal(1), me.pid, n.locals, n.mem)
+        unset = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in self.lay.locals)
+        pc, new_locals = self.settle_into(image, image.entry, unset)
+        mem = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in self.lay.mem)
+        for k, v in enumerate(image.var_init):
+            mem = set_cell(mem, k, z3.IntVal(int(v)))
+        new = s2.slots[i].set(
+            prog=z3.IntVal(image.index),
+            pc=pc,
+            locals=new_locals,
+            mem=mem,
+            mm=s.next_mm + 1,
+            errno=z3.IntVal(0),
+            ident=z3.IntVal(ident),
+        )
+        done = replace(
+            put(s2, i, new),
+            named=tuple(named),
+            next_mm=s.next_mm + 1,
+            lost=z3.Or(s.lost, clash),
+        )
+        outs = [Outcome(ch.alt == 0, TRUE, done)]
+        if self.fault_exec:
+            failed = self.store_next(s, i, prog, instr.next, L, None, None, errno=z3.IntVal(ENOENT))
+            outs.append(Outcome(ch.alt == 1, TRUE, failed))
+        return outs
+
+    def vfork_release(self, s: SState, i: int) -> SState:
+        """kernel/fork.c mm_release -> complete_vfork_done: the parent
+        waiting for slot i's exec or exit runs again."""
+        if not self.shared_mm:
+            return s
+        me = s.slots[i]
+        slots = list(s.slots)
+        for j, w in enumerate(s.slots):
+            if j != i:
+                waits = z3.And(me.vparent != 0, w.alive, w.pid == me.vparent, w.st == D)
+                slots[j] = w.set(st=z3.If(waits, code(R), w.st))
+        slots[i] = me.set(vparent=z3.IntVal(0))
+        return replace(s, slots=tuple(slots))
 
     # -------------------------------------------------------- exit
     def exit_case(
@@ -531,6 +655,7 @@ class Rules:
     def do_exit(self, s: SState, i: int, L: tuple[Cell, ...], status: Any) -> SState:
         """kernel/exit.c do_exit -> exit_notify (exit.py do_exit) for a
         process of one thread, as one step."""
+        s = self.vfork_release(s, i)
         me = s.slots[i]
         reaper = self.find_new_reaper(s, me)
         # forget_original_parent: the children go to the reaper, appended
@@ -558,16 +683,7 @@ class Rules:
             wopt=z3.IntVal(NO_CALL),
         )
         slots[i] = zombie
-        # PROG.X: the task that began as PROG keeps its values once released
-        named = list(s.named)
-        for j, n in enumerate(s.named):
-            mine = z3.And(me.ident == j, n.kind == 1, n.pid == me.pid)
-            named[j] = Named(
-                z3.If(mine, z3.IntVal(2), n.kind),
-                n.pid,
-                ite_cells(mine, L, n.locals),
-                ite_cells(mine, me.mem, n.mem),
-            )
+        named = snapshot(s, me, L)
         # do_notify_parent -> __wake_up_parent: the parent's waiters whose
         # selection takes this child; and the reaper's, for adopted zombies
         for j, w in enumerate(slots):
@@ -689,6 +805,23 @@ def arithmetic_errors(s: SState, ctx: Ctx) -> tuple[Any, Outcome]:
     and the failing outcome."""
     err = z3.Or(ctx.errors)
     return z3.Not(err), Outcome(err, TRUE, replace(s, failed=TRUE))
+
+
+def snapshot(s: SState, me: Slot, L: tuple[Cell, ...]) -> tuple[Named, ...]:
+    """model.Kernel.snapshot: the task that began as PROG leaves its last
+    values for PROG.X (at its exit, or an exec into another image)."""
+    named = []
+    for j, n in enumerate(s.named):
+        mine = z3.And(me.ident == j, n.kind == 1, n.pid == me.pid)
+        named.append(
+            Named(
+                z3.If(mine, z3.IntVal(2), n.kind),
+                n.pid,
+                ite_cells(mine, L, n.locals),
+                ite_cells(mine, me.mem, n.mem),
+            )
+        )
+    return tuple(named)
 
 
 def _ite_slot(c: Any, a: Slot, b: Slot) -> Slot:

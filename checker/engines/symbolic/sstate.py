@@ -21,15 +21,17 @@ import z3  # type: ignore[import-untyped]
 from checker.engines.symbolic.layout import (
     CONTINUED,
     EXITED,
+    NO_CALL,
     NONE,
     SIGNALED,
     STATE_CODES,
     STATE_LETTERS,
     STOPPED,
     UNSET,
+    VFORK_CALL,
     Layout,
 )
-from checker.kernel.state import NO_MM, State, get
+from checker.kernel.state import NO_MM, State, Task, get
 from checker.kernel.wait import Status, status_record
 
 Cell = tuple[Any, ...]  # the Z3 terms of one value: 1 cell, or 3 for a status record
@@ -60,6 +62,11 @@ class Slot:
     # the wait it sleeps in: its arguments, fixed at the call (kernel_wait4)
     wpid: Any
     wopt: Any
+    # its address space: tasks with the same id share their `var`s (a vfork
+    # child and its parent until the child execs or exits); each sharer
+    # keeps a copy, and a store writes every live sharer's
+    mm: Any
+    vparent: Any  # CLONE_VFORK: the pid of the parent waiting for its exec or exit, 0 if none
 
     def set(self, **changes: Any) -> Slot:
         return replace(self, **changes)
@@ -82,7 +89,11 @@ class SState:
     last_pid: Any
     named: tuple[Named, ...]
     failed: Any  # a step failed (assert, arithmetic error, init ended): no step follows
-    lost: Any  # a fork found no free slot: the bound was wrong (an internal error)
+    # the explicit model decides this run: a fork found no free slot (the
+    # bound was wrong, an internal error), or an exec made `PROG.X`
+    # ambiguous (a ModelError the explicit replay raises)
+    lost: Any
+    next_mm: Any  # the last address-space id given out
 
 
 def _cells(prefix: str, sizes: tuple[int, ...]) -> tuple[Cell, ...]:
@@ -113,6 +124,8 @@ def fresh(lay: Layout, tag: str) -> SState:
                 ident=z3.Int(p + "ident"),
                 wpid=z3.Int(p + "wpid"),
                 wopt=z3.Int(p + "wopt"),
+                mm=z3.Int(p + "mm"),
+                vparent=z3.Int(p + "vparent"),
             )
         )
     named = tuple(
@@ -130,6 +143,7 @@ def fresh(lay: Layout, tag: str) -> SState:
         named,
         z3.Bool(f"{tag}:failed"),
         z3.Bool(f"{tag}:lost"),
+        z3.Int(f"{tag}:next_mm"),
     )
 
 
@@ -140,9 +154,10 @@ def leaves(s: SState) -> list[Any]:
         out += [sl.alive, sl.pid, sl.ppid, sl.pgid, sl.st, sl.prog, sl.pc]
         out += [c for cell in sl.locals + sl.mem for c in cell]
         out += [sl.xkind, sl.xval, sl.errno, sl.subreaper, sl.cpos, sl.ident, sl.wpid, sl.wopt]
+        out += [sl.mm, sl.vparent]
     for n in s.named:
         out += [n.kind, n.pid] + [c for cell in n.locals + n.mem for c in cell]
-    out += [s.last_pid, s.failed, s.lost]
+    out += [s.last_pid, s.failed, s.lost, s.next_mm]
     return out
 
 
@@ -201,6 +216,16 @@ def exit_kind(xstatus: int) -> tuple[int, int]:
     return status_kind(status_record(0, xstatus))
 
 
+def call_cells(t: Task, calls: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(Slot.wpid, Slot.wopt) of an explicit task: the wait it is in (its
+    stored arguments, else those in `calls`), its vfork child, or none."""
+    if len(t.call) == 2:  # (IN_CALL, child): a vfork parent (model.Kernel._spawn)
+        return t.call[1], VFORK_CALL
+    if t.call:
+        return t.call[1], t.call[2]
+    return calls.get(t.pid, (0, NO_CALL))
+
+
 def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = None) -> SState:
     """An explicit state as a symbolic one made of constants (slot i holds
     the i-th task in pid order). `calls`: the wait each sleeping task is in,
@@ -216,7 +241,7 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
         cpos = parent.children.index(t.pid) if parent and t.pid in parent.children else 0
         mem = s.mems[t.mm] if t.mm != NO_MM else ()
         xkind, xval = exit_kind(t.xstatus) if t.state == "Z" else (NONE, 0)
-        call = t.call[1:3] if t.call else calls.get(t.pid, (0, -1))
+        call = call_cells(t, calls)
         slots.append(
             Slot(
                 alive=z3.BoolVal(True),
@@ -236,6 +261,9 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
                 ident=z3.IntVal(t.ident),
                 wpid=z3.IntVal(call[0]),
                 wopt=z3.IntVal(call[1]),
+                # address spaces are numbered from 1 in the explicit order
+                mm=z3.IntVal(t.mm + 1 if t.mm != NO_MM else 0),
+                vparent=z3.IntVal(t.vfork_parent),
             )
         )
     named = []
@@ -259,7 +287,12 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
             )
         )
     return SState(
-        tuple(slots), z3.IntVal(s.last_pid), tuple(named), z3.BoolVal(False), z3.BoolVal(False)
+        tuple(slots),
+        z3.IntVal(s.last_pid),
+        tuple(named),
+        z3.BoolVal(False),
+        z3.BoolVal(False),
+        z3.IntVal(len(s.mems)),
     )
 
 
@@ -290,7 +323,9 @@ def _dead_slot(lay: Layout) -> Slot:
         cpos=zero,
         ident=z3.IntVal(-1),
         wpid=zero,
-        wopt=z3.IntVal(-1),
+        wopt=z3.IntVal(NO_CALL),
+        mm=zero,
+        vparent=zero,
     )
 
 
@@ -306,6 +341,7 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
     """What both engines must agree on in an explicit state."""
     tasks = []
     for t in s.tasks:
+        sharer = min((x.pid for x in s.tasks if x.state != "Z" and x.mm == t.mm), default=0)
         mem = s.mems[t.mm] if t.mm != NO_MM else ()
         exit_ = exit_kind(t.xstatus) if t.state == "Z" else None
         tasks.append(
@@ -323,6 +359,8 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
                 t.subreaper,
                 t.children,
                 t.ident,
+                sharer if t.state != "Z" else 0,  # the first task of its address space
+                t.vfork_parent,
             )
         )
     return (tuple(tasks), s.last_pid, _norm_named(s.named))
@@ -362,6 +400,7 @@ def project_model(
 
     live = [sl for sl in s.slots if truth(sl.alive)]
     links = [(num(sl.pid), num(sl.ppid), num(sl.cpos)) for sl in live]
+    running = [(num(sl.pid), num(sl.mm)) for sl in live if snum(sl.st) != STATE_CODES["Z"]]
     rows = []
     for sl, (pid, ppid, _) in zip(live, links, strict=True):
         prog, st = num(sl.prog), STATE_LETTERS[snum(sl.st)]
@@ -390,6 +429,8 @@ def project_model(
                 truth(sl.subreaper),
                 tuple(c for _, c in children),
                 num(sl.ident),
+                min(p for p, mm in running if mm == num(sl.mm)) if st != "Z" else 0,
+                num(sl.vparent),
             )
         )
     rows.sort(key=lambda r: r[0])
