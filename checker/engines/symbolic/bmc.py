@@ -86,7 +86,7 @@ class Symbolic:
         self.scenario = scenario
         self.kernel = kernel
         self.lay: Layout = layout(scenario, kernel.keep_zombie_values)
-        self.rules = Rules(scenario, self.lay)
+        self.rules = Rules(scenario, self.lay, kernel.images)
         self.t: Transition = self.rules.build()
         self.initial_state = kernel.initial()
         self.s0 = encode(self.lay, self.initial_state, sleeping_calls(kernel, self.initial_state))

@@ -31,7 +31,16 @@ from checker.engines.symbolic.layout import (
     VFORK_CALL,
     Layout,
 )
-from checker.engines.symbolic.sstate import Cell, Named, Slot, SState, code, fresh, leaves
+from checker.engines.symbolic.sstate import (
+    Cell,
+    Named,
+    Slot,
+    SState,
+    code,
+    fresh,
+    leaves,
+    value_terms,
+)
 from checker.engines.symbolic.terms import (
     Ctx,
     as_bool,
@@ -44,6 +53,7 @@ from checker.engines.symbolic.terms import (
     low_bits,
     term,
 )
+from checker.kernel.exec import Image
 from checker.kernel.state import INIT_PID
 from checker.kernel.wait import VALID_OPTIONS
 from checker.lang import ir
@@ -186,8 +196,9 @@ def children_count(s: SState, pid: Any) -> Any:
 
 
 class Rules:
-    def __init__(self, scenario: ir.ScenarioIR, lay: Layout):
+    def __init__(self, scenario: ir.ScenarioIR, lay: Layout, images: list[Image]):
         self.scenario = scenario
+        self.images = images  # each program as exec (or time 0) starts it
         self.lay = lay
         self.programs = scenario.programs
         self.max_tasks = scenario.settings.max_tasks
@@ -553,8 +564,8 @@ class Rules:
         a fresh image in a fresh address space, which releases a vfork
         parent; with `faults { exec }` it may fail with ENOENT instead."""
         me = s.slots[i]
-        image = self.programs[instr.program]
-        ident = self.scenario.named.index(image.index) if image.index in self.scenario.named else -1
+        image = self.images[instr.program]  # the explicit model's: pc, locals, vars
+        ident = image.ident
         s2 = self.vfork_release(s, i)
         # PROG.X keeps the values of the image it leaves; a second task
         # beginning as a program PROG.X names is the explicit model's
@@ -564,16 +575,11 @@ class Rules:
         if ident >= 0:
             n = s2.named[ident]
             named[ident] = Named(z3.IntVal(1), me.pid, n.locals, n.mem)
-        unset = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in self.lay.locals)
-        pc, new_locals = self.settle_into(image, image.entry, unset)
-        mem = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in self.lay.mem)
-        for k, v in enumerate(image.var_init):
-            mem = set_cell(mem, k, z3.IntVal(int(v)))
         new = s2.slots[i].set(
-            prog=z3.IntVal(image.index),
-            pc=pc,
-            locals=new_locals,
-            mem=mem,
+            prog=z3.IntVal(image.prog),
+            pc=code(image.pc),
+            locals=value_terms(self.lay.locals, image.locals),
+            mem=value_terms(self.lay.mem, image.mem),
             mm=s.next_mm + 1,
             errno=z3.IntVal(0),
             ident=z3.IntVal(ident),
@@ -836,7 +842,8 @@ def _ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
 
 
 def first_in_list(s: SState, marked: list[Any]) -> list[Any]:
-    """Of the marked children of one parent, the first in its children list."""
+    """Of the marked children of one parent, the first in its children list
+    (kernel/exit.c do_wait_thread walks tsk->children in list order)."""
     return [
         z3.And(
             zj,

@@ -251,8 +251,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
                 st=code(STATE_CODES[t.state]),
                 prog=z3.IntVal(t.prog),
                 pc=code(t.pc),
-                locals=_value_terms(lay.locals, t.locals),
-                mem=_value_terms(lay.mem, mem),
+                locals=value_terms(lay.locals, t.locals),
+                mem=value_terms(lay.mem, mem),
                 xkind=z3.IntVal(xkind),
                 xval=z3.IntVal(xval),
                 errno=z3.IntVal(t.errno),
@@ -282,8 +282,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
             Named(
                 z3.IntVal(kind),
                 z3.IntVal(pid),
-                _value_terms(lay.locals, snap[0]),
-                _value_terms(lay.mem, snap[1]),
+                value_terms(lay.locals, snap[0]),
+                value_terms(lay.mem, snap[1]),
             )
         )
     return SState(
@@ -296,7 +296,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
     )
 
 
-def _value_terms(sizes: tuple[int, ...], values: tuple[object, ...]) -> tuple[Cell, ...]:
+def value_terms(sizes: tuple[int, ...], values: tuple[object, ...]) -> tuple[Cell, ...]:
+    """Explicit values (missing ones unset) as the cells of a layout."""
     out = []
     for k, n in enumerate(sizes):
         v = values[k] if k < len(values) else None
@@ -314,8 +315,8 @@ def _dead_slot(lay: Layout) -> Slot:
         st=code(0),
         prog=zero,
         pc=code(0),
-        locals=_value_terms(lay.locals, ()),
-        mem=_value_terms(lay.mem, ()),
+        locals=value_terms(lay.locals, ()),
+        mem=value_terms(lay.mem, ()),
         xkind=zero,
         xval=zero,
         errno=zero,
