@@ -290,6 +290,74 @@ RULES: dict[str, str] = {
         }
         invariant t: forall T in tasks: T.v <= 6
     """,
+    # the signal calls' errors, masks, nested handlers (SA_NODEFER lets a
+    # handler interrupt itself), a handler inherited by fork, pause
+    # interrupted by a handler (EINTR), kill(0) and signal 0
+    "signal_calls": """
+        config { max_tasks = 3 }
+        program main {
+            handler on_usr1 { n = 1 }
+            handler on_usr2 { raise(SIGUSR1) }
+            r1 = kill(-2147483648, SIGTERM)
+            r2 = kill(99, SIGTERM)
+            r3 = kill(getpid(), 99)
+            r4 = raise(99)
+            r5 = sigaction(SIGKILL, SIG_IGN, 0)
+            r6 = sigprocmask(7, {SIGUSR1})
+            sigaction(SIGUSR1, on_usr1, SA_NODEFER | SA_RESETHAND)
+            signal(SIGUSR2, on_usr2)
+            raise(SIGUSR2)
+            sigprocmask(SIG_SETMASK, {SIGUSR1, SIGKILL, SIGCHLD})
+            raise(SIGUSR1)
+            signal(SIGUSR1, on_usr1)
+            sigprocmask(SIG_UNBLOCK, {SIGUSR1})
+            kill(0, 0)
+            c = fork { pause() }
+            kill(c, SIGUSR1)
+            w = wait()
+            sigprocmask(SIG_UNBLOCK, {SIGCHLD})
+        }
+    """,
+    # stop and continue: WUNTRACED, WCONTINUED, CLD_CONTINUED to a parent
+    # with a SIGCHLD handler, SIGKILL to a stopped task, SA_NOCLDSTOP
+    "stop_continue": """
+        config { max_tasks = 3 }
+        program main {
+            handler on_chld { k = 1 }
+            choose { sigaction(SIGCHLD, on_chld, SA_NOCLDSTOP) } or { signal(SIGCHLD, on_chld) }
+            c = fork { sigsuspend({SIGCHLD}) }
+            kill(c, SIGSTOP)
+            w1 = waitpid(c, WUNTRACED | WNOHANG)
+            kill(c, SIGCONT)
+            w2 = waitpid(c, WCONTINUED)
+            kill(c, SIGSTOP)
+            kill(c, SIGKILL)
+            w3 = wait()
+        }
+    """,
+    # a user init that ignores SIGCHLD (adopted zombies are released at
+    # once) and takes no SIGKILL; kill(-1); a fatal signal ends a wait
+    # that SA_RESTART would restart; exit and exec inside a handler
+    "init_signals": """
+        config { max_tasks = 4 }
+        init {
+            signal(SIGCHLD, SIG_IGN)
+            r = kill(1, SIGKILL)
+            kill(-1, SIGTERM)
+            kill(-1, SIGQUIT)
+            pause()
+        }
+        program main {
+            handler on_term { exec tail }
+            signal(SIGTERM, on_term)
+            d = fork { exit 2 }
+            w = wait()
+            exit 1
+        }
+        program tail {
+            exit 3
+        }
+    """,
     # `any` over a range the explicit engine does not enumerate, with
     # bounds computed at run time (empty when lo > hi)
     "big_any": """
@@ -440,7 +508,7 @@ def wait_calls(e: Engines, s: State) -> dict[int, set[tuple[int, int]]]:
     tx = Tx(s)
     out = {}
     for t in s.tasks:
-        allowed = {call_cells(t, stored)}
+        allowed = {call_cells(t, stored, e.lay)}
         if t.state == "R" and not t.call:
             try:
                 woken = e.kernel.wait_selection(tx, t)
@@ -548,6 +616,18 @@ def features(e: Engines, s: State) -> set[str]:
                 out.add(f"{type(ev).__name__} after {describe(step)}")
             elif isinstance(ev, (E.WaitNothing, E.Slept, E.Woke, E.Chose)):
                 out.add(type(ev).__name__)
+            elif isinstance(ev, E.SignalSent):
+                out.add(f"signal {ev.result.split(':')[0]}")
+            elif isinstance(ev, E.SignalTaken):
+                out.add(f"signal taken: {ev.action.split()[0]}")
+            elif isinstance(ev, E.Interrupted):
+                out.add("interrupted, restarts" if ev.restarted else "interrupted, EINTR")
+            elif isinstance(
+                ev, (E.HandlerReturned, E.ChildReported, E.Released, E.Stopped, E.Continued)
+            ):
+                out.add(type(ev).__name__)
+    if any(len(t.frames) > 1 for t in s.tasks):
+        out.add("nested handlers")
     return out
 
 
@@ -577,6 +657,28 @@ REACHED = {
     "Execed",
     "ExecFailed",
     "a wait's arguments kept in the task",
+    "wait fails: EINVAL not a signal number",
+    "wait fails: EINVAL SIGKILL and SIGSTOP cannot be caught or ignored",
+    "wait fails: EINVAL `how` is not SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK",
+    "wait fails: ESRCH pid INT_MIN",
+    "wait fails: ESRCH no such process",
+    "wait fails: EINTR `pause()` was interrupted",
+    "signal pending",
+    "signal dropped",
+    "signal lost",
+    "signal fatal",
+    "signal taken: ignored",
+    "signal taken: handler",
+    "signal taken: stops",
+    "signal taken: kills",
+    "signal taken: CLD_CONTINUED",
+    "interrupted, EINTR",
+    "HandlerReturned",
+    "ChildReported",
+    "Released",
+    "Stopped",
+    "Continued",
+    "nested handlers",
 }
 
 

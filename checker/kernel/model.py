@@ -86,9 +86,6 @@ from checker.lang.constants import (
     NSIG,
     NSIG_STANDARD,
     SA_RESTART,
-    SIG_BLOCK,
-    SIG_SETMASK,
-    SIG_UNBLOCK,
     SIGCHLD,
     WALL,
     c_int,
@@ -924,13 +921,8 @@ class Kernel(ExitContext):
 
     def _sigprocmask(self, s, i, t, prog, L, instr, how, mask, record):
         """kernel/signal.c sigprocmask; SIGKILL and SIGSTOP are silently left out."""
-        if how == SIG_BLOCK:
-            blocked = t.blocked | mask
-        elif how == SIG_UNBLOCK:
-            blocked = t.blocked & ~mask
-        elif how == SIG_SETMASK:
-            blocked = mask
-        else:
+        blocked = sig.procmask(how, t.blocked, mask)
+        if blocked is None:
             return self._fail(
                 s,
                 t,

@@ -10,7 +10,7 @@ Only the standard signals 1..31 exist here: real-time signals are left out
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from checker.kernel import events as E
 from checker.kernel.state import (
@@ -35,6 +35,9 @@ from checker.lang.constants import (
     SA_NODEFER,
     SA_RESETHAND,
     SA_RESTART,
+    SIG_BLOCK,
+    SIG_SETMASK,
+    SIG_UNBLOCK,
     SIGCHLD,
     SIGCONT,
     SIGKILL,
@@ -440,6 +443,19 @@ def handler_mask(blocked: int, sig: int, flags: int) -> int:
     if flags & SA_NODEFER:
         return blocked
     return blocked | sigmask(sig)
+
+
+def procmask(how: int, blocked: Any, mask: Any) -> Any:
+    """kernel/signal.c sigprocmask: the new mask, or None for a `how` that
+    is none of SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK (EINVAL). On ints, and
+    on Z3 bit-vectors for the symbolic engine."""
+    if how == SIG_BLOCK:
+        return blocked | mask
+    if how == SIG_UNBLOCK:
+        return blocked & ~mask
+    if how == SIG_SETMASK:
+        return mask
+    return None
 
 
 def set_blocked(mask: int) -> int:

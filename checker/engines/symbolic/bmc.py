@@ -26,8 +26,15 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import Layout, layout
-from checker.engines.symbolic.rules import Choice, D, Rules, Transition, Z, choice, from_leaves
-from checker.engines.symbolic.sstate import SState, encode, leaves, project, project_model
+from checker.engines.symbolic.rules import Choice, D, Rules, Transition, Z, choice
+from checker.engines.symbolic.sstate import (
+    SState,
+    encode,
+    from_leaves,
+    leaves,
+    project,
+    project_model,
+)
 from checker.engines.symbolic.terms import Ctx, as_int, property_term, term
 from checker.kernel.model import Failure, Kernel, ModelError
 from checker.kernel.state import INIT_PID, SLEEPING, ZOMBIE, State, Tx
@@ -202,7 +209,17 @@ def vfork_parent_runs(s: SState) -> Any:
     exec'd nor exited whose parent is gone or not in its D sleep."""
     bad = []
     for c in s.slots:
-        waiting = z3.Or([z3.And(p.alive, p.pid == c.vparent, p.st == D) for p in s.slots])
+        # in its D sleep, or killed (its group exiting: it runs only to die)
+        waiting = z3.Or(
+            [
+                z3.And(
+                    p.alive,
+                    p.pid == c.vparent,
+                    z3.Or(p.st == D, p.gexit != 0) if p.gexit is not None else p.st == D,
+                )
+                for p in s.slots
+            ]
+        )
         bad.append(z3.And(c.alive, c.vparent != 0, z3.Not(waiting)))
     return z3.And(z3.Not(s.failed), z3.Or(bad))
 

@@ -21,7 +21,14 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.bmc import Check, Found, Symbolic, bmc, checks, terminal
-from checker.engines.symbolic.layout import EXITED, NO_CALL, STATE_LETTERS, UNSET, VFORK_CALL
+from checker.engines.symbolic.layout import (
+    EXITED,
+    NO_CALL,
+    SIGNALED,
+    STATE_LETTERS,
+    UNSET,
+    VFORK_CALL,
+)
 from checker.engines.symbolic.rules import D, R, S, Z, choice
 from checker.engines.symbolic.sstate import SState, fresh
 from checker.kernel.state import INIT_PID
@@ -95,6 +102,13 @@ def structural(sym: Symbolic, s: SState) -> Any:
             z3.Implies(z3.And(t.alive, t.pid != INIT_PID), z3.And(t.cpos >= 0, t.cpos < siblings))
         )
         zombie = t.st == Z
+        if sym.lay.signals:
+            # killed by a signal, stopped, asleep in pause or in a handler:
+            # only the facts that hold whatever signals do
+            exited = z3.And(t.xkind == EXITED, t.xval >= 0, t.xval <= 255)
+            killed = z3.And(t.xkind == SIGNALED, t.xval >= 1, t.xval <= 31)
+            parts.append(z3.Implies(z3.And(t.alive, zombie), z3.Or(exited, killed)))
+            continue
         parts.append(
             z3.Implies(
                 z3.And(t.alive, zombie), z3.And(t.xkind == EXITED, t.xval >= 0, t.xval <= 255)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checker.kernel.model import SIGNAL_CALLS, uses_join, uses_signals
+from checker.kernel.model import uses_join, uses_signals
+from checker.kernel.signals import SIG_KERNEL_ONLY_MASK, sigmask
 from checker.lang import ir
+from checker.lang.constants import NSIG, NSIG_STANDARD, SA_NODEFER, SIGCHLD, SIGKILL
 from checker.lang.flow import reachable, successors
+from checker.lang.pyexpr import EvalError, compile_program_expr
 
 # Task.state letters as Z3 integers
 STATE_CODES = {"R": 0, "S": 1, "D": 2, "T": 3, "Z": 4}
@@ -22,9 +25,16 @@ STATE_LETTERS = {v: k for k, v in STATE_CODES.items()}
 UNSET = 2**64
 # Status record kinds (checker/kernel/wait.py Status)
 NONE, EXITED, SIGNALED, STOPPED, CONTINUED = 0, 1, 2, 3, 4
-# Slot.wopt of a task in no call, and of a vfork parent (wpid: its child)
+# Slot.wopt of a task in no call, of a vfork parent (wpid: its child), and
+# of a task in pause or sigsuspend (Slot.saved: the mask sigsuspend saved)
 NO_CALL = -1
 VFORK_CALL = -2
+PAUSE_CALL = -3
+# Slot.phase of a task in a call (model.py IN_CALL, RESTART, AGAIN)
+IN_CALL, RESTART, AGAIN = 0, 1, 2
+# Slot.act handler codes: SIG_DFL, SIG_IGN, then handler k of the task's
+# program (in the order of ProgramIR.handlers) is HANDLER + k
+DFL, IGN, HANDLER = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -42,34 +52,70 @@ class Unsupported:
 def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
     """The first construct of the scenario the symbolic engine cannot encode.
 
-    It covers the process lifecycle without signals, threads and clone:
-    fork, vfork, exec, exit, wait and waitpid, subreapers, re-parenting,
-    init's reaping, and all of the statement language. The rest is reported, never
-    approximated.
+    It covers processes of one thread: fork, vfork, exec, exit, wait and
+    waitpid, subreapers, re-parenting, init's reaping, signals (kill, raise,
+    signal, sigaction, sigprocmask, pause, sigsuspend, handlers, stop and
+    continue) with constant signal numbers, and all of the statement
+    language. The rest is reported, never approximated.
     """
-    if uses_signals(scenario):
-        for p in scenario.programs:
-            for instr in p.code:
-                if isinstance(instr, ir.Spawn) and instr.kind in ("clone", "thread"):
-                    return Unsupported(f"`{instr.kind}`", instr.pos.line)
-                if isinstance(instr, ir.Syscall) and instr.name in SIGNAL_CALLS:
-                    return Unsupported("signals", instr.pos.line)
-        return Unsupported("signals", 0)
     if uses_join(scenario):
         return Unsupported("threads", 0)
     for p in scenario.programs:
-        if p.handlers:
-            return Unsupported("signal handlers", p.pos.line)
         for instr in p.code:
             if isinstance(instr, ir.Spawn) and instr.kind not in ("fork", "vfork"):
                 return Unsupported(f"`{instr.kind}`", instr.pos.line)
-            if isinstance(instr, ir.Return):
-                return Unsupported("signal handlers", instr.pos.line)
+            if isinstance(instr, ir.Syscall):
+                why = _signal_args(instr)
+                if why:
+                    return Unsupported(why, instr.pos.line)
+    if uses_signals(scenario) and "kill" in scenario.faults:
+        return Unsupported("`faults { kill }`", 0)
     for live in scenario.liveness:
         return Unsupported("liveness properties", live.pos.line)
     if "zombies_eventually_reaped" in scenario.checks:
         return Unsupported("liveness properties (zombies_eventually_reaped)", 0)
     return None
+
+
+def static_value(e: object) -> int | None:
+    """The value of an expression made of constants only, else None."""
+    if not isinstance(e, ir.Expr) or any(
+        not isinstance(x, (ir.Const, ir.Unary, ir.Binary)) for x in ir.walk(e)
+    ):
+        return None
+    try:
+        value = compile_program_expr(e, {})(None, None, (), ())
+    except EvalError:
+        return None
+    return int(value)
+
+
+# the argument positions that must be constants: signal numbers, flags, masks
+_STATIC_ARGS = {
+    "kill": (1,),
+    "raise": (0,),
+    "signal": (0,),
+    "sigaction": (0, 2),
+    "sigprocmask": (0,),
+}
+
+
+def _signal_args(instr: ir.Syscall) -> str:
+    """Why a signal call's arguments are out of the encoding's reach, or ""."""
+    for k in _STATIC_ARGS.get(instr.name, ()):
+        if static_value(instr.args[k]) is None:
+            return f"a `{instr.name}` argument that is not a constant"
+    if instr.name in ("sigprocmask", "sigsuspend"):
+        members = instr.args[-1]
+        assert isinstance(members, tuple)
+        for e in members:
+            if static_value(e) is None:
+                return f"a `{instr.name}` set that is not made of constants"
+    for k in (1,) if instr.name == "kill" else (0,) if instr.name in _STATIC_ARGS else ():
+        value = static_value(instr.args[k])
+        if value is not None and NSIG_STANDARD < value <= NSIG:
+            return "real-time signals"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -81,46 +127,78 @@ class Layout:
     keep_zombie_values: bool
     status_locals: tuple[frozenset[int], ...]  # per program: local slots holding a status record
     status_mem: tuple[frozenset[int], ...]  # per program: `var` slots holding one
+    # signals (all empty, and no signal field in the state, without them)
+    signals: bool = False
+    sigs: tuple[int, ...] = ()  # the signals with an entry in Slot.act (named by signal, sigaction)
+    cands: tuple[int, ...] = ()  # the signals that can ever be pending
+    frames: int = 0  # handler frames a task can have (nested handlers)
+    # per program and pc: how many locals the frame running there has (the
+    # program's, or its handler's)
+    pc_locals: tuple[tuple[int, ...], ...] = ()
+    pc_status: tuple[tuple[frozenset[int], ...], ...] = ()  # and which of them hold a status
+    handlers: tuple[tuple[str, ...], ...] = ()  # per program, its handlers by code - HANDLER
+    # per program, the pcs of pause and of sigsuspend
+    pauses: tuple[frozenset[int], ...] = ()
+    suspends: tuple[frozenset[int], ...] = ()
 
 
-def status_refs(scenario: ir.ScenarioIR) -> tuple[list[set[int]], list[set[int]]]:
-    """Per program, the local and `var` slots that hold a status record:
-    the targets of wait and waitpid, and copies of them."""
-    locs: list[set[int]] = [set() for _ in scenario.programs]
+def frame_pcs(p: ir.ProgramIR) -> list[frozenset[int]]:
+    """The pcs of each frame of a program's code: its own (first), then
+    each handler's (they number their locals apart)."""
+    handlers = [frozenset(reachable(p.code, [h.entry])) for h in p.handlers.values()]
+    inside = frozenset().union(*handlers)
+    return [frozenset(range(len(p.code))) - inside, *handlers]
+
+
+def status_refs(
+    scenario: ir.ScenarioIR,
+) -> tuple[list[list[set[int]]], list[set[int]]]:
+    """Per program, the local slots that hold a status record in each of
+    its frames (frame_pcs order), and its `var` slots that do: the targets
+    of wait and waitpid, and copies of them."""
+    locs: list[list[set[int]]] = []
     mems: list[set[int]] = [set() for _ in scenario.programs]
     for p in scenario.programs:
-
-        def mark(ref: ir.Ref | None, p: ir.ProgramIR = p) -> bool:
-            if ref is None or ref.kind == ir.ERRNO:
-                return False
-            chosen = locs[p.index] if ref.kind == ir.LOCAL else mems[p.index]
-            if ref.slot in chosen:
-                return False
-            chosen.add(ref.slot)
-            return True
-
+        frames = frame_pcs(p)
+        locs.append([set() for _ in frames])
         changed = True
         while changed:
             changed = False
-            for instr in p.code:
-                if isinstance(instr, ir.Syscall) and instr.name in ("wait", "waitpid"):
-                    changed |= mark(instr.target)
-                elif isinstance(instr, ir.Assign):
-                    v = instr.value
-                    if (isinstance(v, ir.Local) and v.slot in locs[p.index]) or (
-                        isinstance(v, ir.Var) and v.slot in mems[p.index]
-                    ):
+            for f, pcs in enumerate(frames):
+                chosen_locals = locs[p.index][f]
+
+                def mark(
+                    ref: ir.Ref | None, p: ir.ProgramIR = p, mine: set[int] = chosen_locals
+                ) -> bool:
+                    if ref is None or ref.kind == ir.ERRNO:
+                        return False
+                    chosen = mine if ref.kind == ir.LOCAL else mems[p.index]
+                    if ref.slot in chosen:
+                        return False
+                    chosen.add(ref.slot)
+                    return True
+
+                for pc in sorted(pcs):
+                    instr = p.code[pc]
+                    if isinstance(instr, ir.Syscall) and instr.name in ("wait", "waitpid"):
                         changed |= mark(instr.target)
+                    elif isinstance(instr, ir.Assign):
+                        v = instr.value
+                        if (isinstance(v, ir.Local) and v.slot in chosen_locals) or (
+                            isinstance(v, ir.Var) and v.slot in mems[p.index]
+                        ):
+                            changed |= mark(instr.target)
     return locs, mems
 
 
 def task_bound(scenario: ir.ScenarioIR) -> int:
     """How many tasks can exist at once: init, the started programs, and
-    every task their forks can create, when no fork can run twice in a loop
-    (a fork reachable from itself); else max_tasks."""
+    every task their forks (and the images they exec) can create, when no
+    fork can run twice in a loop (a fork on a cycle of the code) and no
+    handler forks or execs; else max_tasks."""
     limit = scenario.settings.max_tasks
     memo: dict[tuple[int, int], int] = {}
-    active: set[tuple[int, int]] = set()
+    stack: list[tuple[int, int]] = []
 
     class Unbounded(Exception):
         pass
@@ -131,56 +209,127 @@ def task_bound(scenario: ir.ScenarioIR) -> int:
             return (instr.next,)
         return successors(instr)
 
-    def created(prog: ir.ProgramIR, pc: int) -> int:
-        """The most tasks a task at `pc` can create, with their descendants."""
+    def created(prog: ir.ProgramIR, pc: int) -> tuple[int, frozenset[tuple[int, int]]]:
+        """The most tasks a task at `pc` can create, with their descendants;
+        and the loop heads on the walk's stack where a path was cut short
+        (going round a loop without a fork creates nothing more). A count
+        that depends on a cut is not remembered: from elsewhere, the loop's
+        other exits may count more."""
         key = (prog.index, pc)
         if key in memo:
-            return memo[key]
-        if key in active:
-            # a loop: fine unless it contains a fork, which the caller sees
-            # as a fork reachable from itself
-            raise Unbounded
-        active.add(key)
+            return memo[key], frozenset()
+        if key in stack:
+            cycle = stack[stack.index(key) :]
+            if any(isinstance(scenario.programs[p].code[q], ir.Spawn) for p, q in cycle):
+                raise Unbounded
+            return 0, frozenset((key,))
+        stack.append(key)
         instr = prog.code[pc]
         best = 0
+        cuts: frozenset[tuple[int, int]] = frozenset()
         for nxt in goes_on(instr):
-            best = max(best, created(prog, nxt))
+            n, c = created(prog, nxt)
+            best, cuts = max(best, n), cuts | c
+        if isinstance(instr, ir.Exec):
+            # the new image's forks are this task's too
+            image = scenario.programs[instr.program]
+            n, c = created(image, image.entry)
+            best, cuts = max(best, n), cuts | c
         if isinstance(instr, ir.Spawn):
-            best += 1 + created(prog, instr.child_pc)
-        active.discard(key)
-        memo[key] = min(best, limit)
-        return memo[key]
+            n, c = created(prog, instr.child_pc)
+            best, cuts = best + 1 + n, cuts | c
+        stack.pop()
+        best = min(best, limit)
+        cuts = cuts - {key}
+        if not cuts:
+            memo[key] = best
+        return best, cuts
 
-    def loop_free_fork_count(prog: ir.ProgramIR, pc: int) -> int:
+    for p in scenario.programs:
+        for h in p.handlers.values():
+            # a handler may run any number of times
+            if any(
+                isinstance(p.code[k], (ir.Spawn, ir.Exec)) for k in reachable(p.code, [h.entry])
+            ):
+                return limit
+
+    def count(prog: ir.ProgramIR) -> int:
         try:
-            return created(prog, pc)
+            return created(prog, prog.entry)[0]
         except Unbounded:
-            pass
-        # a loop somewhere: bounded only if no fork is on any path from here
-        memo.clear()
-        active.clear()
-        if any(isinstance(prog.code[k], ir.Spawn) for k in reachable(prog.code, [pc])):
+            stack.clear()
             return limit
-        return 0
 
     total = 1
     if scenario.init is not None:
-        init = scenario.programs[scenario.init]
-        total += loop_free_fork_count(init, init.entry)
+        total += count(scenario.programs[scenario.init])
     for k in scenario.start:
-        prog = scenario.programs[k]
-        total += 1 + loop_free_fork_count(prog, prog.entry)
+        total += 1 + count(scenario.programs[k])
         if total >= limit:
             return limit
     return min(total, limit)
 
 
+def signal_numbers(scenario: ir.ScenarioIR) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """(sigs, cands, frames) of the layout: the signals whose action a
+    program sets, the signals that can be pending (those sent, SIGCHLD of
+    every exit, SIGKILL of a group exit), and how deep handlers can nest
+    (each runs with its signal blocked, so once per signal; SA_NODEFER lets
+    one interrupt itself, which the bound covers twice; deeper is `lost`)."""
+    sigs: set[int] = set()
+    cands = {SIGCHLD, SIGKILL}
+    nodefer = False
+    for p in scenario.programs:
+        for instr in p.code:
+            if not isinstance(instr, ir.Syscall):
+                continue
+            if instr.name in ("signal", "sigaction"):
+                signo = static_value(instr.args[0])
+                standard = signo is not None and 1 <= signo <= NSIG_STANDARD
+                if standard and signo and not sigmask(signo) & SIG_KERNEL_ONLY_MASK:
+                    sigs.add(signo)
+                if instr.name == "sigaction":
+                    nodefer |= bool((static_value(instr.args[2]) or 0) & SA_NODEFER)
+            elif instr.name in ("kill", "raise"):
+                signo = static_value(instr.args[1 if instr.name == "kill" else 0])
+                if signo is not None and 1 <= signo <= NSIG_STANDARD:
+                    cands.add(signo)
+    caught = [p for p in scenario.programs if p.handlers]
+    frames = len(sigs) + (2 if nodefer else 0) if caught else 0
+    return tuple(sorted(sigs)), tuple(sorted(cands)), frames
+
+
+def pc_local_counts(p: ir.ProgramIR) -> tuple[int, ...]:
+    """How many locals the frame at each pc of the program has."""
+    counts = [len(p.local_names)] * len(p.code)
+    for pcs, h in zip(frame_pcs(p)[1:], p.handlers.values(), strict=True):
+        for pc in pcs:
+            counts[pc] = len(h.local_names)
+    return tuple(counts)
+
+
 def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:
-    status_locals, status_mem = status_refs(scenario)
-    n_locals = max((len(p.local_names) for p in scenario.programs), default=0)
+    frame_status, status_mem = status_refs(scenario)
+    status_locals = [frames[0] for frames in frame_status]
+    pc_status = []
+    for p, per_frame in zip(scenario.programs, frame_status, strict=True):
+        where: list[frozenset[int]] = [frozenset()] * len(p.code)
+        for pcs, slots in zip(frame_pcs(p), per_frame, strict=True):
+            for pc in pcs:
+                where[pc] = frozenset(slots)
+        pc_status.append(tuple(where))
+    n_locals = max(
+        (
+            len(names)
+            for p in scenario.programs
+            for names in (p.local_names, *(h.local_names for h in p.handlers.values()))
+        ),
+        default=0,
+    )
     n_mem = max((len(p.var_names) for p in scenario.programs), default=0)
-    any_local = set().union(*status_locals) if status_locals else set()
+    any_local = set().union(*(x for frames in frame_status for x in frames))
     any_mem = set().union(*status_mem) if status_mem else set()
+    sigs, cands, frames = signal_numbers(scenario) if uses_signals(scenario) else ((), (), 0)
     return Layout(
         slots=task_bound(scenario),
         locals=tuple(3 if k in any_local else 1 for k in range(n_locals)),
@@ -189,4 +338,19 @@ def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:
         keep_zombie_values=keep_zombie_values,
         status_locals=tuple(frozenset(x) for x in status_locals),
         status_mem=tuple(frozenset(x) for x in status_mem),
+        signals=uses_signals(scenario),
+        sigs=sigs,
+        cands=cands,
+        frames=frames,
+        pc_locals=tuple(pc_local_counts(p) for p in scenario.programs),
+        pc_status=tuple(pc_status),
+        handlers=tuple(tuple(p.handlers) for p in scenario.programs),
+        pauses=tuple(_call_pcs(p, "pause") for p in scenario.programs),
+        suspends=tuple(_call_pcs(p, "sigsuspend") for p in scenario.programs),
+    )
+
+
+def _call_pcs(p: ir.ProgramIR, name: str) -> frozenset[int]:
+    return frozenset(
+        pc for pc, x in enumerate(p.code) if isinstance(x, ir.Syscall) and x.name == name
     )

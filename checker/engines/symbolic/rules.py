@@ -24,21 +24,34 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import (
+    CONTINUED,
+    DFL,
     EXITED,
+    IGN,
+    IN_CALL,
     NO_CALL,
+    RESTART,
     STATE_CODES,
+    STOPPED,
     UNSET,
     VFORK_CALL,
     Layout,
 )
+from checker.engines.symbolic.signal_rules import SignalRules, action, deliverable, send_to
 from checker.engines.symbolic.sstate import (
     Cell,
     Named,
     Slot,
     SState,
+    bits,
     code,
+    dead_signals,
     fresh,
+    ite_cells,
+    ite_slot,
+    ite_state,
     leaves,
+    put,
     value_terms,
 )
 from checker.engines.symbolic.terms import (
@@ -47,6 +60,7 @@ from checker.engines.symbolic.terms import (
     as_int,
     c_int,
     const_of,
+    eligible_pid,
     exists_pid,
     has_bit,
     lookup,
@@ -54,7 +68,8 @@ from checker.engines.symbolic.terms import (
     term,
 )
 from checker.kernel.exec import Image
-from checker.kernel.state import INIT_PID
+from checker.kernel.model import SIGNAL_CALLS
+from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, INIT_PID
 from checker.kernel.wait import VALID_OPTIONS
 from checker.lang import ir
 from checker.lang.constants import (
@@ -65,9 +80,13 @@ from checker.lang.constants import (
     ENOENT,
     ESRCH,
     INT_MIN,
+    SA_NOCLDWAIT,
+    SIGCHLD,
     WALL,
     WCLONE,
+    WCONTINUED,
     WNOHANG,
+    WUNTRACED,
 )
 
 R, S, D, Z = STATE_CODES["R"], STATE_CODES["S"], STATE_CODES["D"], STATE_CODES["Z"]
@@ -115,62 +134,6 @@ class Transition:
 # ------------------------------------------------------------ state helpers
 
 
-def ite_state(c: Any, a: SState, b: SState) -> SState:
-    """If(c, a, b), field by field (only where they differ)."""
-    la, lb = leaves(a), leaves(b)
-    merged = [x if x is y else z3.If(c, x, y) for x, y in zip(la, lb, strict=True)]
-    return from_leaves(b, merged)
-
-
-def from_leaves(template: SState, values: list[Any]) -> SState:
-    it = iter(values)
-
-    def cells(cs: tuple[Cell, ...]) -> tuple[Cell, ...]:
-        return tuple(tuple(next(it) for _ in cell) for cell in cs)
-
-    slots = []
-    for sl in template.slots:
-        alive, pid, ppid, pgid, st, prog, pc = (next(it) for _ in range(7))
-        locs = cells(sl.locals)
-        mem = cells(sl.mem)
-        xkind, xval, errno, subreaper, cpos, ident, wpid, wopt, mm, vparent = (
-            next(it) for _ in range(10)
-        )
-        slots.append(
-            Slot(
-                alive,
-                pid,
-                ppid,
-                pgid,
-                st,
-                prog,
-                pc,
-                locs,
-                mem,
-                xkind,
-                xval,
-                errno,
-                subreaper,
-                cpos,
-                ident,
-                wpid,
-                wopt,
-                mm,
-                vparent,
-            )
-        )
-    named = []
-    for n in template.named:
-        kind, pid = next(it), next(it)
-        named.append(Named(kind, pid, cells(n.locals), cells(n.mem)))
-    last_pid, failed, lost, next_mm = next(it), next(it), next(it), next(it)
-    return SState(tuple(slots), last_pid, tuple(named), failed, lost, next_mm)
-
-
-def put(s: SState, i: int, slot: Slot) -> SState:
-    return replace(s, slots=(*s.slots[:i], slot, *s.slots[i + 1 :]))
-
-
 def set_cell(cells: tuple[Cell, ...], k: int, value: Any) -> tuple[Cell, ...]:
     """Store a value (an Int or Bool, or a status record) in cell k."""
     n = len(cells[k])
@@ -179,13 +142,6 @@ def set_cell(cells: tuple[Cell, ...], k: int, value: Any) -> tuple[Cell, ...]:
     else:
         new = (as_int(value),) + (z3.IntVal(0),) * (n - 1)
     return (*cells[:k], new, *cells[k + 1 :])
-
-
-def ite_cells(c: Any, a: tuple[Cell, ...], b: tuple[Cell, ...]) -> tuple[Cell, ...]:
-    return tuple(
-        tuple(x if x is y else z3.If(c, x, y) for x, y in zip(ca, cb, strict=True))
-        for ca, cb in zip(a, b, strict=True)
-    )
 
 
 def children_count(s: SState, pid: Any) -> Any:
@@ -207,6 +163,7 @@ class Rules:
         self.fault_wait = "wait" in scenario.faults
         self.default_init = scenario.init is None
         self.fault_exec = "exec" in scenario.faults
+        self.signals = SignalRules(self)
         # whether two tasks can share an address space (vfork)
         self.shared_mm = any(
             isinstance(instr, ir.Spawn) and instr.kind != "fork"
@@ -292,9 +249,22 @@ class Rules:
             exits: list[tuple[Any, tuple[Cell, ...], Any]] = []
             runs = z3.And(z3.Not(pre.failed), sl.alive, sl.st == R)
             enabled.append(runs)
+            code_runs = runs
+            if self.lay.signals:
+                # get_signal on the way back to user space, before the next
+                # statement, unless the task is still inside a call, which
+                # goes on first (model.Kernel.task_steps)
+                in_call = z3.And(sl.wopt != NO_CALL, sl.phase == IN_CALL)
+                takes = z3.Or(
+                    has_bit(sl.cont, CONT_NOTIFY), z3.And(z3.Not(in_call), deliverable(sl))
+                )
+                given = z3.And(sl.wopt != NO_CALL, sl.phase == RESTART)
+                g = z3.And(ch.who == i, runs, takes, ch.opt == 0, ch.alt == 0)
+                guarded.append((g, Outcome(TRUE, TRUE, self.signals.deliver(pre, i, given))))
+                code_runs = z3.And(runs, z3.Not(takes))
             for prog in self.programs:
                 for pc in self.resting_pcs(prog):
-                    at = z3.And(ch.who == i, runs, sl.prog == prog.index, sl.pc == pc)
+                    at = z3.And(ch.who == i, code_runs, sl.prog == prog.index, sl.pc == pc)
                     for j, (cond, vpc, L) in enumerate(self.expand(prog, pc, sl.locals)):
                         g = z3.And(at, ch.opt == j, cond)
                         instr = prog.code[vpc]
@@ -385,8 +355,25 @@ class Rules:
                 # asleep in wait_for_vfork_done, or back from it
                 back = me.wopt == VFORK_CALL
                 outs = self.fork(s, i, prog, pc, instr, L, ch)
+                s2 = s
+                if self.lay.signals:
+                    # a fatal signal ended the wait: wait_for_vfork_done
+                    # clears the child's vfork_done
+                    s2 = replace(
+                        s,
+                        slots=tuple(
+                            c.set(
+                                vparent=z3.If(
+                                    z3.And(c.alive, c.pid == me.wpid, c.vparent == me.pid),
+                                    z3.IntVal(0),
+                                    c.vparent,
+                                )
+                            )
+                            for c in s.slots
+                        ),
+                    )
                 after = self.store_next(
-                    s, i, prog, instr.next, L, instr.target, me.wpid,
+                    s2, i, prog, instr.next, L, instr.target, me.wpid,
                     wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
                 )  # fmt: skip
                 return [Outcome(z3.And(z3.Not(back), o.guard), o.ok, o.state) for o in outs] + [
@@ -395,6 +382,20 @@ class Rules:
             return self.fork(s, i, prog, pc, instr, L, ch)
         if isinstance(instr, ir.Exec):
             return self.exec_image(s, i, prog, instr, L, ch)
+        if isinstance(instr, ir.Return):
+            return [Outcome(TRUE, TRUE, self.signals.sig_return(s, i, prog, L))]
+        if isinstance(instr, ir.Syscall) and instr.name in SIGNAL_CALLS:
+            if instr.name == "kill":
+                after = self.signals.kill(s, i, prog, instr, L, ctx)
+            elif instr.name == "raise":
+                after = self.signals.raise_(s, i, prog, instr, L)
+            elif instr.name in ("signal", "sigaction"):
+                after = self.signals.sigaction(s, i, prog, instr, L)
+            elif instr.name == "sigprocmask":
+                after = self.signals.sigprocmask(s, i, prog, instr, L)
+            else:
+                after = self.signals.pause(s, i, prog, pc, instr, L)
+            return [Outcome(ch.alt == 0, TRUE, after)]
         if isinstance(instr, ir.Syscall):
             if instr.name in ("wait", "waitpid"):
                 return self.wait(s, i, prog, pc, instr, L, ctx, ch)
@@ -525,13 +526,14 @@ class Rules:
             wopt=z3.IntVal(NO_CALL),
             mm=me.mm if vfork else s.next_mm + 1,
             vparent=me.pid if vfork else z3.IntVal(0),
+            **self.child_signals(me),
         )
         # the child goes into the first free slot
         born = shared
         taken = TRUE
         for j, sl in enumerate(s.slots):
             here = z3.And(taken, z3.Not(sl.alive))
-            born = put(born, j, _ite_slot(here, child, born.slots[j]))
+            born = put(born, j, ite_slot(here, child, born.slots[j]))
             taken = z3.And(taken, sl.alive)
         born = replace(
             born,
@@ -544,6 +546,8 @@ class Rules:
             parent = born.slots[i].set(
                 st=code(D), pc=code(pc), locals=L, wpid=pid, wopt=z3.IntVal(VFORK_CALL)
             )
+            if self.lay.signals:
+                parent = parent.set(phase=z3.IntVal(IN_CALL))
             good = put(born, i, parent)
         else:
             good = self.store_next(born, i, prog, instr.next, L, instr.target, pid)
@@ -571,7 +575,7 @@ class Rules:
         # beginning as a program PROG.X names is the explicit model's
         # ModelError (its replay raises it)
         clash = s2.named[ident].kind != 0 if ident >= 0 else FALSE
-        named = list(snapshot(s2, me, L))
+        named = list(snapshot(s2, me, self.signals.program_locals(me, L)))
         if ident >= 0:
             n = s2.named[ident]
             named[ident] = Named(z3.IntVal(1), me.pid, n.locals, n.mem)
@@ -583,6 +587,7 @@ class Rules:
             mm=s.next_mm + 1,
             errno=z3.IntVal(0),
             ident=z3.IntVal(ident),
+            **self.exec_signals(me),
         )
         done = replace(
             put(s2, i, new),
@@ -658,11 +663,15 @@ class Rules:
             reaper = z3.If(z3.And(a != INIT_PID, a != 0, marked), a, reaper)
         return reaper
 
-    def do_exit(self, s: SState, i: int, L: tuple[Cell, ...], status: Any) -> SState:
+    def do_exit(
+        self, s: SState, i: int, L: tuple[Cell, ...], status: Any, kind: int = EXITED
+    ) -> SState:
         """kernel/exit.c do_exit -> exit_notify (exit.py do_exit) for a
-        process of one thread, as one step."""
+        process of one thread, as one step: `kind` EXITED with code
+        `status`, or SIGNALED by signal `status`."""
         s = self.vfork_release(s, i)
         me = s.slots[i]
+        L = self.signals.program_locals(me, L)
         reaper = self.find_new_reaper(s, me)
         # forget_original_parent: the children go to the reaper, appended
         # in their order (list_splice_tail_init); an inherited zombie is
@@ -677,19 +686,24 @@ class Rules:
             slots[j] = c.set(
                 ppid=z3.If(mine, reaper, c.ppid), cpos=z3.If(mine, base + c.cpos, c.cpos)
             )
-            adopted_zombies.append((z3.And(mine, c.st == Z), c))
+            adopted_zombies.append((z3.And(mine, c.st == Z), j))
         # the zombie keeps its last locals (for T.X and PROG.X)
         zombie = me.set(
             st=code(Z),
-            xkind=z3.IntVal(EXITED),
+            xkind=z3.IntVal(kind),
             xval=status,
             pc=code(-1),
             locals=L,
             wpid=z3.IntVal(0),
             wopt=z3.IntVal(NO_CALL),
+            **dead_signals(self.lay),  # exit_signals ...: none of it is visible any more
         )
         slots[i] = zombie
         named = snapshot(s, me, L)
+        if self.lay.signals:
+            return self.exit_notify(
+                replace(s, slots=tuple(slots), named=tuple(named)), i, reaper, adopted_zombies
+            )
         # do_notify_parent -> __wake_up_parent: the parent's waiters whose
         # selection takes this child; and the reaper's, for adopted zombies
         for j, w in enumerate(slots):
@@ -697,11 +711,75 @@ class Rules:
                 continue
             # child_wait_callback: eligible_pid on the wait the waiter sleeps in
             wakes = [z3.And(w.pid == me.ppid, eligible_pid(w.wpid, w.pgid, zombie))]
-            for zc, c in adopted_zombies:
+            for zc, k in adopted_zombies:
+                c = s.slots[k]
                 wakes.append(z3.And(zc, w.pid == reaper, eligible_pid(w.wpid, w.pgid, c)))
             asleep = z3.And(w.alive, w.st == S, w.prog >= 0)
             slots[j] = w.set(st=z3.If(z3.And(asleep, z3.Or(wakes)), code(R), w.st))
         return replace(s, slots=tuple(slots), named=tuple(named))
+
+    def exit_notify(self, s: SState, i: int, reaper: Any, adopted: list[tuple[Any, int]]) -> SState:
+        """The notifications of do_exit with signals (exit.py): each
+        inherited zombie reported to the reaper (forget_original_parent ->
+        do_notify_parent) and released if the reaper does not want zombies,
+        then the exiting task's own report to its parent. A second SIGCHLD
+        to the same reaper changes nothing the first did not (it coalesces),
+        so one is sent for all."""
+        lay = self.lay
+        if adopted:
+            some = z3.Or([zc for zc, _ in adopted])
+            slots = list(s.slots)
+            autoreap: Any = FALSE
+            for j, p in enumerate(s.slots):
+                is_reaper = z3.And(p.alive, p.pid == reaper)
+                h, flags = action(lay.sigs, p, SIGCHLD)
+                ign = h == IGN
+                autoreap = z3.Or(
+                    autoreap, z3.And(is_reaper, z3.Or(ign, has_bit(flags, SA_NOCLDWAIT)))
+                )
+                sends = z3.And(some, is_reaper, z3.Not(ign))
+                slots[j] = ite_slot(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
+            s = replace(s, slots=tuple(slots))
+            for zc, k in adopted:
+                s = self.signals.wake_waiters(s, s.slots[k], zc)
+            gone = [FALSE] * len(s.slots)
+            for zc, k in adopted:
+                gone[k] = z3.And(zc, autoreap)
+            s = release(s, gone)
+        s, auto = self.signals.notify_parent(s, s.slots[i], TRUE)
+        return release(s, [z3.And(auto, TRUE) if j == i else FALSE for j in range(len(s.slots))])
+
+    def child_signals(self, me: Slot) -> dict[str, Any]:
+        """copy_process: the child has the caller's mask, a copy of its
+        handler table and its handler frames (on the copied stack), and
+        nothing pending."""
+        if not self.lay.signals:
+            return {}
+        zero = z3.IntVal(0)
+        return dict(
+            blocked=me.blocked,
+            pending=bits(0),
+            shared=bits(0),
+            gexit=zero,
+            stop=zero,
+            cont=zero,
+            act=me.act,
+            phase=zero,
+            saved=bits(0),
+            frames=me.frames,
+            nfr=me.nfr,
+        )
+
+    def exec_signals(self, me: Slot) -> dict[str, Any]:
+        """exec.py begin_new_exec: handlers become SIG_DFL, SIG_IGN stays,
+        every sa_flags is cleared; no handler frame survives; the mask and
+        the pending signals stay."""
+        if not self.lay.signals:
+            return {}
+        act = tuple(
+            (z3.If(h == IGN, z3.IntVal(IGN), z3.IntVal(DFL)), z3.IntVal(0)) for h, _ in me.act
+        )
+        return dict(act=act, nfr=z3.IntVal(0))
 
     # -------------------------------------------------------- wait
     def wait(self, s, i, prog, pc, instr: ir.Syscall, L, ctx, ch) -> list[Outcome]:
@@ -736,7 +814,18 @@ class Rules:
                 continue
             elig.append(z3.And(c.alive, c.ppid == me.pid, eligible_pid(upid, me.pgid, c), clone_ok))
         zombies = [z3.And(e, c.st == Z) for e, c in zip(elig, s.slots, strict=True)]
-        first = first_in_list(s, zombies)
+        reportable = zombies
+        if self.lay.signals:
+            # wait_task_stopped (WUNTRACED) and wait_task_continued (WCONTINUED)
+            stopped = [
+                z3.And(e, bit(WUNTRACED), c.stop != 0) for e, c in zip(elig, s.slots, strict=True)
+            ]
+            conts = [
+                z3.And(e, bit(WCONTINUED), has_bit(c.cont, CONT_REPORT))
+                for e, c in zip(elig, s.slots, strict=True)
+            ]
+            reportable = [z3.Or(a, b, c) for a, b, c in zip(zombies, stopped, conts, strict=True)]
+        first = first_in_list(s, reportable)
         failed_rec = (z3.IntVal(-1), z3.IntVal(0), z3.IntVal(0))
         nothing_rec = (z3.IntVal(0), z3.IntVal(0), z3.IntVal(0))
 
@@ -767,14 +856,29 @@ class Rules:
         echild = done(s, failed_rec, errno=z3.IntVal(ECHILD))
         nothing = done(s, nothing_rec)
         asleep = put(s, i, me.set(st=code(S), pc=code(pc), locals=L, wpid=upid, wopt=opts))
+        if self.lay.signals:
+            asleep = put(asleep, i, asleep.slots[i].set(phase=z3.IntVal(IN_CALL)))
+            # do_wait: nothing to report and a signal pending -> -ERESTARTSYS
+            in_call = z3.And(me.wopt != NO_CALL, me.phase == IN_CALL)
+            asleep = ite_state(
+                z3.And(in_call, deliverable(me)), self.signals.deliver(s, i, TRUE), asleep
+            )
         # reaping: wait_task_zombie -> release_task of the first zombie
         rec: Any = nothing_rec
         for j, c in enumerate(s.slots):
             rec = tuple(
                 z3.If(first[j], x, y) for x, y in zip((c.pid, c.xkind, c.xval), rec, strict=True)
             )
-        reaped = done(release(s, first), rec)
-        any_zombie = z3.Or(zombies)
+        reaped = done(
+            release(s, [z3.And(f, c.st == Z) for f, c in zip(first, s.slots, strict=True)]), rec
+        )
+        if self.lay.signals:
+            reaped = ite_state(
+                z3.Or([z3.And(f, c.st == Z) for f, c in zip(first, s.slots, strict=True)]),
+                reaped,
+                self.report(s, first, stopped, done),
+            )
+        any_zombie = z3.Or(reportable)
         any_elig = z3.Or(elig)
         nohang = bit(WNOHANG)
         result = ite_state(
@@ -793,6 +897,24 @@ class Rules:
             eintr = done(s, failed_rec, errno=z3.IntVal(EINTR))
             outs.append(Outcome(z3.And(sleeps, ch.alt == 1), TRUE, eintr))
         return outs
+
+    def report(self, s: SState, first: list[Any], stopped: list[Any], done: Any) -> SState:
+        """wait_task_stopped and wait_task_continued: the first reportable
+        child in list order, a stopped one (its stop code cleared) or a
+        continued one (CONT_REPORT cleared)."""
+        rec: Any = (z3.IntVal(0), z3.IntVal(0), z3.IntVal(0))
+        slots = []
+        for f, st, c in zip(first, stopped, s.slots, strict=True):
+            kind = z3.If(st, z3.IntVal(STOPPED), z3.IntVal(CONTINUED))
+            val = z3.If(st, c.stop, z3.IntVal(0))
+            rec = tuple(z3.If(f, x, y) for x, y in zip((c.pid, kind, val), rec, strict=True))
+            slots.append(
+                c.set(
+                    stop=z3.If(z3.And(f, st), z3.IntVal(0), c.stop),
+                    cont=z3.If(z3.And(f, z3.Not(st)), c.cont - CONT_REPORT, c.cont),
+                )
+            )
+        return done(replace(s, slots=tuple(slots)), rec)
 
     # -------------------------------------------------------- init
     def init_reap(self, s: SState) -> tuple[Any, SState]:
@@ -830,17 +952,6 @@ def snapshot(s: SState, me: Slot, L: tuple[Cell, ...]) -> tuple[Named, ...]:
     return tuple(named)
 
 
-def _ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
-    fields = {}
-    for name in Slot.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        if name in ("locals", "mem"):
-            fields[name] = ite_cells(c, x, y)
-        else:
-            fields[name] = x if x is y else z3.If(c, x, y)
-    return Slot(**fields)
-
-
 def first_in_list(s: SState, marked: list[Any]) -> list[Any]:
     """Of the marked children of one parent, the first in its children list
     (kernel/exit.c do_wait_thread walks tsk->children in list order)."""
@@ -874,16 +985,6 @@ def release(s: SState, which: list[Any]) -> SState:
         )
         slots[k] = slots[k].set(cpos=z3.If(later, sib.cpos - 1, sib.cpos))
     return replace(s, slots=tuple(slots))
-
-
-def eligible_pid(upid: Any, waiter_pgid: Any, child: Slot) -> Any:
-    """kernel/exit.c eligible_pid (pids.py)."""
-    return z3.Or(
-        upid == -1,
-        z3.And(upid > 0, child.pid == upid),
-        z3.And(upid == 0, child.pgid == waiter_pgid),
-        z3.And(upid < -1, child.pgid == -upid),
-    )
 
 
 def _bad_options(opts: Any) -> Any:

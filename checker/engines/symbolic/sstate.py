@@ -20,9 +20,13 @@ import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import (
     CONTINUED,
+    DFL,
     EXITED,
+    HANDLER,
+    IGN,
     NO_CALL,
     NONE,
+    PAUSE_CALL,
     SIGNALED,
     STATE_CODES,
     STATE_LETTERS,
@@ -31,15 +35,21 @@ from checker.engines.symbolic.layout import (
     VFORK_CALL,
     Layout,
 )
-from checker.kernel.state import NO_MM, State, Task, get
+from checker.kernel.signals import SIG_DFL, SIG_IGN, action
+from checker.kernel.state import NO_MM, STATUS_MASK, State, Task, get
 from checker.kernel.wait import Status, status_record
 
 Cell = tuple[Any, ...]  # the Z3 terms of one value: 1 cell, or 3 for a status record
 CODE_BITS = 16  # pcs and task states are small bit-vectors: cheaper for the solver than Ints
+SET_BITS = 32  # signal sets
 
 
 def code(v: int) -> Any:
     return z3.BitVecVal(v, CODE_BITS)
+
+
+def bits(mask: int) -> Any:
+    return z3.BitVecVal(mask, SET_BITS)
 
 
 @dataclass(frozen=True)
@@ -67,9 +77,37 @@ class Slot:
     # keeps a copy, and a store writes every live sharer's
     mm: Any
     vparent: Any  # CLONE_VFORK: the pid of the parent waiting for its exec or exit, 0 if none
+    # Signals (None in a scenario without them): sets are 32-bit vectors,
+    # bit sig-1 (sigmask()); the signal_struct fields are the task's own
+    # (one thread per process). checker/kernel/state.py Task.
+    blocked: Any = None
+    pending: Any = None
+    shared: Any = None
+    gexit: Any = None  # SIGNAL_GROUP_EXIT: the signal the process dies of, 0 if none
+    stop: Any = None  # stop_code not yet reported to WUNTRACED
+    cont: Any = None  # CONT_REPORT | CONT_NOTIFY
+    act: tuple[tuple[Any, Any], ...] = ()  # (handler code, sa_flags) per Layout.sigs
+    phase: Any = None  # of the call it is in (Layout IN_CALL, RESTART, AGAIN)
+    saved: Any = None  # the mask sigsuspend restores
+    frames: tuple[Frame, ...] = ()  # Layout.frames entries, the first `nfr` in use
+    nfr: Any = None
 
     def set(self, **changes: Any) -> Slot:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """model.py Frame: what a handler's return restores."""
+
+    pc: Any
+    locals: tuple[Cell, ...]
+    blocked: Any
+    phase: Any  # the call it restarts: wopt NO_CALL for none
+    wpid: Any
+    wopt: Any
+    sig: Any
+    eintr: Any
 
 
 @dataclass(frozen=True)
@@ -126,6 +164,7 @@ def fresh(lay: Layout, tag: str) -> SState:
                 wopt=z3.Int(p + "wopt"),
                 mm=z3.Int(p + "mm"),
                 vparent=z3.Int(p + "vparent"),
+                **(_fresh_signals(lay, p) if lay.signals else {}),
             )
         )
     named = tuple(
@@ -147,18 +186,103 @@ def fresh(lay: Layout, tag: str) -> SState:
     )
 
 
+def _fresh_signals(lay: Layout, p: str) -> dict[str, Any]:
+    def frame(f: int) -> Frame:
+        q = f"{p}F{f}."
+        return Frame(
+            pc=z3.BitVec(q + "pc", CODE_BITS),
+            locals=_cells(q + "L", lay.locals),
+            blocked=z3.BitVec(q + "blocked", SET_BITS),
+            phase=z3.Int(q + "phase"),
+            wpid=z3.Int(q + "wpid"),
+            wopt=z3.Int(q + "wopt"),
+            sig=z3.Int(q + "sig"),
+            eintr=z3.Bool(q + "eintr"),
+        )
+
+    return dict(
+        blocked=z3.BitVec(p + "blocked", SET_BITS),
+        pending=z3.BitVec(p + "pending", SET_BITS),
+        shared=z3.BitVec(p + "shared", SET_BITS),
+        gexit=z3.Int(p + "gexit"),
+        stop=z3.Int(p + "stop"),
+        cont=z3.Int(p + "cont"),
+        act=tuple((z3.Int(f"{p}act{sig}"), z3.Int(f"{p}flags{sig}")) for sig in lay.sigs),
+        phase=z3.Int(p + "phase"),
+        saved=z3.BitVec(p + "saved", SET_BITS),
+        frames=tuple(frame(f) for f in range(lay.frames)),
+        nfr=z3.Int(p + "nfr"),
+    )
+
+
+def _flat(x: Any, out: list[Any]) -> None:
+    if x is None:
+        return
+    if isinstance(x, tuple):
+        for y in x:
+            _flat(y, out)
+    elif isinstance(x, (Slot, Frame, Named)):
+        for name in type(x).__dataclass_fields__:
+            _flat(getattr(x, name), out)
+    else:
+        out.append(x)
+
+
+def _rebuild(template: Any, it: Any) -> Any:
+    if template is None:
+        return None
+    if isinstance(template, tuple):
+        return tuple(_rebuild(y, it) for y in template)
+    if isinstance(template, (Slot, Frame, Named)):
+        kind = type(template)
+        return kind(*(_rebuild(getattr(template, n), it) for n in kind.__dataclass_fields__))
+    return next(it)
+
+
+def ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
+    """If(c, a, b), field by field (only where they differ)."""
+    la: list[Any] = []
+    lb: list[Any] = []
+    _flat(a, la)
+    _flat(b, lb)
+    merged = [x if x is y else z3.If(c, x, y) for x, y in zip(la, lb, strict=True)]
+    return _rebuild(b, iter(merged))
+
+
+def ite_state(c: Any, a: SState, b: SState) -> SState:
+    """If(c, a, b), field by field (only where they differ)."""
+    la, lb = leaves(a), leaves(b)
+    merged = [x if x is y else z3.If(c, x, y) for x, y in zip(la, lb, strict=True)]
+    return from_leaves(b, merged)
+
+
+def put(s: SState, i: int, slot: Slot) -> SState:
+    return replace(s, slots=(*s.slots[:i], slot, *s.slots[i + 1 :]))
+
+
+def ite_cells(c: Any, a: tuple[Cell, ...], b: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    return tuple(
+        tuple(x if x is y else z3.If(c, x, y) for x, y in zip(ca, cb, strict=True))
+        for ca, cb in zip(a, b, strict=True)
+    )
+
+
 def leaves(s: SState) -> list[Any]:
     """Every term of a state, in a fixed order (to equate two states)."""
     out: list[Any] = []
-    for sl in s.slots:
-        out += [sl.alive, sl.pid, sl.ppid, sl.pgid, sl.st, sl.prog, sl.pc]
-        out += [c for cell in sl.locals + sl.mem for c in cell]
-        out += [sl.xkind, sl.xval, sl.errno, sl.subreaper, sl.cpos, sl.ident, sl.wpid, sl.wopt]
-        out += [sl.mm, sl.vparent]
-    for n in s.named:
-        out += [n.kind, n.pid] + [c for cell in n.locals + n.mem for c in cell]
+    _flat(s.slots, out)
+    _flat(s.named, out)
     out += [s.last_pid, s.failed, s.lost, s.next_mm]
     return out
+
+
+def from_leaves(template: SState, values: list[Any]) -> SState:
+    """The state of `template`'s shape with these leaves (leaves' inverse)."""
+    it = iter(values)
+    slots = _rebuild(template.slots, it)
+    named = _rebuild(template.named, it)
+    last_pid, failed, lost, next_mm = next(it), next(it), next(it), next(it)
+    return SState(slots, last_pid, named, failed, lost, next_mm)
 
 
 # ------------------------------------------------------------ values
@@ -216,14 +340,127 @@ def exit_kind(xstatus: int) -> tuple[int, int]:
     return status_kind(status_record(0, xstatus))
 
 
-def call_cells(t: Task, calls: dict[int, tuple[int, int]]) -> tuple[int, int]:
+def call_cells(
+    t: Task, calls: dict[int, tuple[int, int]], lay: Layout | None = None
+) -> tuple[int, int]:
     """(Slot.wpid, Slot.wopt) of an explicit task: the wait it is in (its
-    stored arguments, else those in `calls`), its vfork child, or none."""
-    if len(t.call) == 2:  # (IN_CALL, child): a vfork parent (model.Kernel._spawn)
-        return t.call[1], VFORK_CALL
+    stored arguments, else those in `calls`), its vfork child, pause or
+    sigsuspend, or none."""
+    return _call_of(t.call, t.prog, t.pc, lay) if t.call else calls.get(t.pid, (0, NO_CALL))
+
+
+def _call_of(call: tuple[int, ...], prog: int, pc: int, lay: Layout | None) -> tuple[int, int]:
+    if len(call) == 1 or (lay is not None and lay.suspends and pc in lay.suspends[prog]):
+        return 0, PAUSE_CALL  # (IN_CALL,) or (IN_CALL, saved mask): model.Kernel._pause
+    if len(call) == 2:  # (IN_CALL, child): a vfork parent (model.Kernel._spawn)
+        return call[1], VFORK_CALL
+    return call[1], call[2]
+
+
+def call_value(lay: Layout, prog: int, pc: int, phase: int, wpid: int, wopt: int, saved: int):
+    """The explicit Task.call of the symbolic call cells (_call_of's inverse)."""
+    if wopt == NO_CALL:
+        return ()
+    if wopt == VFORK_CALL:
+        return (phase, wpid)
+    if wopt == PAUSE_CALL:
+        return (phase, saved) if pc in lay.suspends[prog] else (phase,)
+    return (phase, wpid, wopt)
+
+
+def handler_code(lay: Layout, prog: int, handler: str) -> int:
+    if handler == SIG_DFL:
+        return DFL
+    if handler == SIG_IGN:
+        return IGN
+    return HANDLER + lay.handlers[prog].index(handler)
+
+
+def handler_name(lay: Layout, prog: int, code_: int) -> str:
+    if code_ == DFL:
+        return SIG_DFL
+    if code_ == IGN:
+        return SIG_IGN
+    return lay.handlers[prog][code_ - HANDLER]
+
+
+def _encode_signals(lay: Layout, s: State, t: Task) -> dict[str, Any]:
+    """The signal fields of an explicit task (one thread: its group's fields
+    are its own)."""
+    table = s.sighands[t.sighand] if t.sighand >= 0 else ()
+    act = []
+    for sig in lay.sigs:
+        handler, flags = action(table, sig)
+        act.append((z3.IntVal(handler_code(lay, t.prog, handler)), z3.IntVal(flags)))
+    phase, saved = 0, 0
     if t.call:
-        return t.call[1], t.call[2]
-    return calls.get(t.pid, (0, NO_CALL))
+        phase = t.call[0]
+        if t.prog >= 0 and t.pc in lay.suspends[t.prog]:
+            saved = t.call[1]
+    frames = []
+    for f in range(lay.frames):
+        if f < len(t.frames):
+            fr = t.frames[f]
+            wpid, wopt = _call_of(fr.call, t.prog, fr.pc, lay) if fr.call else (0, NO_CALL)
+            fphase = fr.call[0] if fr.call else 0
+            frames.append(
+                Frame(
+                    code(fr.pc),
+                    value_terms(lay.locals, fr.locals),
+                    bits(fr.blocked),
+                    z3.IntVal(fphase),
+                    z3.IntVal(wpid),
+                    z3.IntVal(wopt),
+                    z3.IntVal(fr.signal),
+                    z3.BoolVal(fr.eintr),
+                )
+            )
+        else:
+            frames.append(_empty_frame(lay))
+    if len(t.frames) > lay.frames:
+        raise ValueError(f"task {t.pid} has more handler frames than the layout's {lay.frames}")
+    return dict(
+        blocked=bits(t.blocked),
+        pending=bits(t.pending),
+        shared=bits(t.shared),
+        gexit=z3.IntVal(t.group_exit & STATUS_MASK),
+        stop=z3.IntVal(t.stop_code),
+        cont=z3.IntVal(t.continued),
+        act=tuple(act),
+        phase=z3.IntVal(phase),
+        saved=bits(saved),
+        frames=tuple(frames),
+        nfr=z3.IntVal(len(t.frames)),
+    )
+
+
+def _empty_frame(lay: Layout) -> Frame:
+    zero = z3.IntVal(0)
+    return Frame(
+        code(0), value_terms(lay.locals, ()), bits(0), zero, zero, z3.IntVal(NO_CALL), zero,
+        z3.BoolVal(False),
+    )  # fmt: skip
+
+
+def dead_signals(lay: Layout) -> dict[str, Any]:
+    """The signal fields of a task without signal state (a zombie, a free
+    slot): Task's defaults."""
+    if not lay.signals:
+        return {}
+    zero = z3.IntVal(0)
+    return dict(
+        blocked=bits(0),
+        pending=bits(0),
+        shared=bits(0),
+        gexit=zero,
+        stop=zero,
+        cont=zero,
+        act=tuple((z3.IntVal(DFL), zero) for _ in lay.sigs),
+        phase=zero,
+        saved=bits(0),
+        frames=tuple(_empty_frame(lay) for _ in range(lay.frames)),
+        nfr=zero,
+    )
 
 
 def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = None) -> SState:
@@ -241,7 +478,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
         cpos = parent.children.index(t.pid) if parent and t.pid in parent.children else 0
         mem = s.mems[t.mm] if t.mm != NO_MM else ()
         xkind, xval = exit_kind(t.xstatus) if t.state == "Z" else (NONE, 0)
-        call = call_cells(t, calls)
+        call = call_cells(t, calls, lay)
+        sigfields = _encode_signals(lay, s, t) if lay.signals else {}
         slots.append(
             Slot(
                 alive=z3.BoolVal(True),
@@ -264,6 +502,7 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
                 # address spaces are numbered from 1 in the explicit order
                 mm=z3.IntVal(t.mm + 1 if t.mm != NO_MM else 0),
                 vparent=z3.IntVal(t.vfork_parent),
+                **sigfields,
             )
         )
     named = []
@@ -327,6 +566,7 @@ def _dead_slot(lay: Layout) -> Slot:
         wopt=z3.IntVal(NO_CALL),
         mm=zero,
         vparent=zero,
+        **dead_signals(lay),
     )
 
 
@@ -362,9 +602,26 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
                 t.ident,
                 sharer if t.state != "Z" else 0,  # the first task of its address space
                 t.vfork_parent,
+                _signal_row(lay, s, t) if lay.signals else (),
             )
         )
     return (tuple(tasks), s.last_pid, _norm_named(s.named))
+
+
+def _signal_row(lay: Layout, s: State, t: Task) -> tuple[object, ...]:
+    table = s.sighands[t.sighand] if t.sighand >= 0 else ()
+    frames = tuple((f.pc, _norm(f.locals), f.blocked, f.call, f.signal, f.eintr) for f in t.frames)
+    return (
+        t.blocked,
+        t.pending,
+        t.shared,
+        t.group_exit & STATUS_MASK,
+        t.stop_code,
+        t.continued,
+        tuple(action(table, sig) for sig in lay.sigs),
+        t.call,
+        frames,
+    )
 
 
 def _norm_named(named: tuple[object, ...]) -> tuple[object, ...]:
@@ -399,6 +656,45 @@ def project_model(
     def snum(x: Any) -> int:
         return m.eval(x, model_completion=True).as_signed_long()
 
+    def frame_values(cells: tuple[Cell, ...], prog: int, pc: int) -> tuple[object, ...]:
+        """The locals of the frame running at pc (the program's own if -1)."""
+        if pc < 0 or not lay.pc_locals:
+            count = len(scenario_programs[prog].local_names)
+            return values(cells, count, lay.status_locals[prog])
+        return values(cells, lay.pc_locals[prog][pc], lay.pc_status[prog][pc])
+
+    def signal_row(sl: Slot, prog: int, pc: int) -> tuple[object, ...]:
+        frames = []
+        for f in sl.frames[: num(sl.nfr)]:
+            fpc = snum(f.pc)
+            fcall = call_value(lay, prog, fpc, num(f.phase), num(f.wpid), num(f.wopt), 0)
+            frames.append(
+                (
+                    fpc,
+                    frame_values(f.locals, prog, fpc),
+                    num(f.blocked),
+                    fcall,
+                    num(f.sig),
+                    truth(f.eintr),
+                )
+            )
+        call = ()
+        if pc >= 0:
+            call = call_value(
+                lay, prog, pc, num(sl.phase), num(sl.wpid), num(sl.wopt), num(sl.saved)
+            )
+        return (
+            num(sl.blocked),
+            num(sl.pending),
+            num(sl.shared),
+            num(sl.gexit),
+            num(sl.stop),
+            num(sl.cont),
+            tuple((handler_name(lay, prog, num(h)), num(fl)) for h, fl in sl.act),
+            call,
+            tuple(frames),
+        )
+
     live = [sl for sl in s.slots if truth(sl.alive)]
     links = [(num(sl.pid), num(sl.ppid), num(sl.cpos)) for sl in live]
     running = [(num(sl.pid), num(sl.mm)) for sl in live if snum(sl.st) != STATE_CODES["Z"]]
@@ -410,7 +706,7 @@ def project_model(
             p = scenario_programs[prog]
             zombie = st == "Z"
             keep = not zombie or lay.keep_zombie_values
-            locs = values(sl.locals, len(p.local_names), lay.status_locals[prog]) if keep else ()
+            locs = frame_values(sl.locals, prog, snum(sl.pc) if st != "Z" else -1) if keep else ()
             mem = values(sl.mem, len(p.var_names), lay.status_mem[prog]) if keep else ()
         else:
             locs, mem = (), ()
@@ -432,6 +728,7 @@ def project_model(
                 num(sl.ident),
                 min(p for p, mm in running if mm == num(sl.mm)) if st != "Z" else 0,
                 num(sl.vparent),
+                signal_row(sl, prog, snum(sl.pc) if st != "Z" else -1) if lay.signals else (),
             )
         )
     rows.sort(key=lambda r: r[0])

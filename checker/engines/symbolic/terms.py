@@ -363,3 +363,13 @@ def property_term(e: ir.Expr, state: SState, lay: Layout) -> tuple[Any, Any, Any
         z3.Or(ctx.unset) if ctx.unset else z3.BoolVal(False),
         (z3.Or(ctx.errors) if ctx.errors else z3.BoolVal(False)),
     )
+
+
+def eligible_pid(upid: Any, waiter_pgid: Any, child: Slot) -> Any:
+    """kernel/exit.c eligible_pid (pids.py)."""
+    return z3.Or(
+        upid == -1,
+        z3.And(upid > 0, child.pid == upid),
+        z3.And(upid == 0, child.pgid == waiter_pgid),
+        z3.And(upid < -1, child.pgid == -upid),
+    )

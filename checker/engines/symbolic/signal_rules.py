@@ -1,0 +1,596 @@
+"""Signals as Z3 terms, for processes of one thread: the symbolic twin of
+checker/kernel/signals.py (generation, get_signal, stopping), of the signal
+steps of model.py (_kill, _raise, _sigaction, _sigprocmask, _pause,
+_deliver, _return) and of do_notify_parent and do_notify_parent_cldstop in
+exit.py.
+
+Sets are 32-bit vectors with bit sig-1, as the kernel's sigmask(). A
+slot's handler table has one (handler code, sa_flags) entry per signal in
+Layout.sigs (every signal the scenario names in `signal` or `sigaction`;
+any other keeps SIG_DFL), with the flags normalised as signals.with_action
+does, so that equal behaviours are equal states on both sides. Signal
+numbers, flags and masks are constants (layout.unsupported refuses the
+rest), so every decision that depends on the signal alone is made here in
+Python and only the task's state is a term.
+
+rules.Rules holds a `SignalRules` and calls it; it calls back the rules'
+store_next, settle_into and do_exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import z3  # type: ignore[import-untyped]
+
+from checker.engines.symbolic.layout import (
+    AGAIN,
+    DFL,
+    HANDLER,
+    IGN,
+    IN_CALL,
+    NO_CALL,
+    PAUSE_CALL,
+    RESTART,
+    SIGNALED,
+    STATE_CODES,
+    UNSET,
+    static_value,
+)
+from checker.engines.symbolic.sstate import (
+    SET_BITS,
+    Cell,
+    Frame,
+    Slot,
+    SState,
+    bits,
+    code,
+    ite_cells,
+    ite_slot,
+    ite_state,
+    put,
+)
+from checker.engines.symbolic.terms import bitwise, c_int, eligible_pid, has_bit, term
+from checker.kernel.signals import (
+    SA_KNOWN,
+    SIG_DFL,
+    SIG_IGN,
+    SIG_KERNEL_COREDUMP_MASK,
+    SIG_KERNEL_IGNORE_MASK,
+    SIG_KERNEL_ONLY_MASK,
+    SIG_KERNEL_STOP_MASK,
+    SYNCHRONOUS_MASK,
+    default_action,
+    handler_ignored,
+    procmask,
+    sigmask,
+)
+from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, INIT_PID
+from checker.lang import ir
+from checker.lang.constants import (
+    EINTR,
+    EINVAL,
+    ESRCH,
+    INT_MIN,
+    NSIG,
+    NSIG_STANDARD,
+    SA_NOCLDSTOP,
+    SA_NOCLDWAIT,
+    SA_NODEFER,
+    SA_RESETHAND,
+    SA_RESTART,
+    SIGCHLD,
+    SIGCONT,
+    SIGKILL,
+)
+from checker.lang.constants import c_int as c_int_value
+
+if TYPE_CHECKING:
+    from checker.engines.symbolic.rules import Rules
+
+R, S, D, T, Z = (STATE_CODES[c] for c in "RSDTZ")
+TRUE, FALSE = z3.BoolVal(True), z3.BoolVal(False)
+ALL = 2**SET_BITS - 1
+
+
+def member(mask: Any, sig: int) -> Any:
+    return z3.Extract(sig - 1, sig - 1, mask) == 1
+
+
+def without(mask: Any, m: int) -> Any:
+    return mask & bits(~m & ALL)
+
+
+def set_blocked(mask: Any) -> Any:
+    """signals.set_blocked: SIGKILL and SIGSTOP are never blocked."""
+    return mask & bits(~SIG_KERNEL_ONLY_MASK & ((1 << 31) - 1))
+
+
+def deliverable(sl: Slot) -> Any:
+    """signals.deliverable: an unblocked signal in either set."""
+    return (sl.pending | sl.shared) & ~sl.blocked != bits(0)
+
+
+def action(sigs: tuple[int, ...], sl: Slot, sig: int) -> tuple[Any, Any]:
+    """The (handler code, sa_flags) of `sig` in the slot's table."""
+    if sig in sigs:
+        return sl.act[sigs.index(sig)]
+    return z3.IntVal(DFL), z3.IntVal(0)
+
+
+def set_action(sigs: tuple[int, ...], sl: Slot, sig: int, handler: Any, flags: Any) -> Slot:
+    k = sigs.index(sig)
+    return sl.set(act=(*sl.act[:k], (handler, flags), *sl.act[k + 1 :]))
+
+
+def flush(sl: Slot, m: int) -> Slot:
+    """flush_sigqueue_mask on the process's shared and private sets."""
+    return sl.set(pending=without(sl.pending, m), shared=without(sl.shared, m))
+
+
+def send_to(sigs: tuple[int, ...], sl: Slot, sig: int, group: bool) -> Slot:
+    """kernel/signal.c __send_signal_locked for a process of one thread
+    (signals.send_signal): `group` queues on the shared set (kill, SIGCHLD),
+    else on the thread's own (raise)."""
+    m = sigmask(sig)
+    # prepare_signal: SIGNAL_GROUP_EXIT or a zombie drops it
+    dropped = z3.Or(sl.gexit != 0, sl.st == code(Z))
+    prepared = sl
+    if m & SIG_KERNEL_STOP_MASK:
+        prepared = flush(sl, sigmask(SIGCONT))
+    elif sig == SIGCONT:
+        # flush the stop signals, wake a stopped task, CLD_CONTINUED to report
+        prepared = flush(sl, SIG_KERNEL_STOP_MASK)
+        was_stopped = sl.st == code(T)
+        prepared = prepared.set(
+            st=z3.If(was_stopped, code(R), sl.st),
+            cont=z3.If(was_stopped, z3.IntVal(CONT_REPORT | CONT_NOTIFY), sl.cont),
+            stop=z3.If(was_stopped, z3.IntVal(0), sl.stop),
+        )
+    handler, _ = action(sigs, prepared, sig)
+    blocked = member(prepared.blocked, sig)
+    # sig_task_ignored: init takes only the signals it has a handler for
+    by_init = z3.And(
+        prepared.pid == INIT_PID,
+        TRUE if m & SIG_KERNEL_ONLY_MASK else handler == DFL,
+    )
+    default_ignores = z3.BoolVal(bool(m & SIG_KERNEL_IGNORE_MASK))
+    ignored = z3.And(
+        z3.Not(blocked), z3.Or(by_init, handler == IGN, z3.And(handler == DFL, default_ignores))
+    )
+    own = prepared.shared if group else prepared.pending
+    already = member(own, sig)  # legacy_queue: a standard signal coalesces
+    queued = prepared.set(**{("shared" if group else "pending"): own | bits(m)})
+    # complete_signal -> wants_signal, with TIF_SIGPENDING as it was before
+    before = deliverable(prepared)
+    wants = z3.And(
+        z3.Not(blocked),
+        prepared.st != code(Z),
+        z3.Or(
+            z3.BoolVal(sig == SIGKILL),
+            z3.And(prepared.st != code(T), z3.Or(prepared.st == code(R), z3.Not(before))),
+        ),
+    )
+    fatal_class = not m & (SIG_KERNEL_IGNORE_MASK | SIG_KERNEL_STOP_MASK | SIG_KERNEL_COREDUMP_MASK)
+    fatal = z3.And(wants, handler == DFL, prepared.gexit == 0, z3.BoolVal(fatal_class))
+    # a fatal signal: the group exit with group_exit_code = sig, SIGKILL
+    # queued on the thread and the thread woken (start_group_exit)
+    dying = queued.set(
+        gexit=z3.IntVal(sig),
+        stop=z3.IntVal(0),
+        cont=z3.IntVal(0),
+        pending=queued.pending | bits(sigmask(SIGKILL)),
+        st=code(R),
+    )
+    # signal_wake_up: S wakes; with SIGKILL, D and T too
+    wakes = prepared.st == code(S)
+    if sig == SIGKILL:
+        wakes = z3.Or(wakes, prepared.st == code(D), prepared.st == code(T))
+    woken = queued.set(st=z3.If(z3.And(wants, wakes), code(R), queued.st))
+    after = ite_slot(fatal, dying, woken)
+    return ite_slot(dropped, sl, ite_slot(z3.Or(ignored, already), prepared, after))
+
+
+def next_signal(x: Any, candidates: tuple[int, ...]) -> list[tuple[int, Any]]:
+    """kernel/signal.c next_signal over the signals that can be pending:
+    for each candidate, the condition that it is the one dequeued from the
+    set x (the synchronous ones first, then the lowest)."""
+    order = sorted(candidates, key=lambda sig: (not sigmask(sig) & SYNCHRONOUS_MASK, sig))
+    out = []
+    earlier: list[Any] = []
+    for sig in order:
+        here = member(x, sig)
+        out.append((sig, z3.And(here, *[z3.Not(e) for e in earlier])))
+        earlier.append(here)
+    return out
+
+
+class SignalRules:
+    """The signal steps of rules.Rules (see the module docstring), which
+    holds one as `Rules.signals`."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.lay = rules.lay
+        self.programs = rules.programs
+
+    # ------------------------------------------------------------ where a task is
+    def at_call(self, sl: Slot, names: tuple[str, ...]) -> Any:
+        """The slot rests at one of these calls."""
+        parts = []
+        for p in self.programs:
+            pcs = [
+                pc for pc, x in enumerate(p.code) if isinstance(x, ir.Syscall) and x.name in names
+            ]
+            if pcs:
+                parts.append(z3.And(sl.prog == p.index, z3.Or([sl.pc == pc for pc in pcs])))
+        return z3.Or(parts) if parts else FALSE
+
+    def program_locals(self, me: Slot, L: tuple[Cell, ...]) -> tuple[Cell, ...]:
+        """Task.program_locals: the program's own frame, under any handler's."""
+        if not self.lay.frames:
+            return L
+        return ite_cells(me.nfr > 0, me.frames[0].locals, L)
+
+    # ------------------------------------------------------------ generation
+    def send(self, s: SState, targets: list[Any], sig: int, group: bool) -> SState:
+        """send_signal to every slot `targets` marks."""
+        slots = tuple(
+            ite_slot(t, send_to(self.lay.sigs, sl, sig, group), sl)
+            for t, sl in zip(targets, s.slots, strict=True)
+        )
+        return replace(s, slots=slots)
+
+    def kill(self, s, i, prog, instr: ir.Syscall, L, ctx) -> SState:
+        """kernel/signal.c kill_something_info (model.Kernel._kill)."""
+        me = s.slots[i]
+        pid = c_int(term(instr.args[0], ctx))  # type: ignore[arg-type]
+        signo = _signo(instr.args[1])
+        group = z3.If(pid == 0, me.pgid, -pid)
+        targets = [
+            z3.And(
+                sl.alive,
+                z3.Or(
+                    z3.And(pid > 0, sl.pid == pid),
+                    # every process but init and the caller's own
+                    z3.And(pid == -1, sl.pid > 1, sl.pid != me.pid),
+                    # the process group
+                    z3.And(z3.Or(pid == 0, pid < -1), sl.pgid == group),
+                ),
+            )
+            for sl in s.slots
+        ]
+
+        def fail(errno: int) -> SState:
+            return self.rules.store_next(
+                s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(errno)
+            )
+
+        if not 0 <= signo <= NSIG:
+            sent = fail(EINVAL)  # check_kill_permission -> valid_signal, once a target is found
+        else:
+            after = self.send(s, targets, signo, True) if signo else s
+            sent = self.rules.store_next(after, i, prog, instr.next, L, instr.target, z3.IntVal(0))
+        none = z3.Or(pid == INT_MIN, z3.Not(z3.Or(targets)))
+        return ite_state(none, fail(ESRCH), sent)
+
+    def raise_(self, s, i, prog, instr: ir.Syscall, L) -> SState:
+        """glibc raise: tgkill to the caller, pending on the thread alone."""
+        signo = _signo(instr.args[0])
+        if not 0 <= signo <= NSIG:
+            return self.rules.store_next(
+                s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(EINVAL)
+            )
+        if signo:
+            targets = [z3.BoolVal(j == i) for j in range(len(s.slots))]
+            s = self.send(s, targets, signo, False)
+        return self.rules.store_next(s, i, prog, instr.next, L, instr.target, z3.IntVal(0))
+
+    def sigaction(self, s, i, prog, instr: ir.Syscall, L) -> SState:
+        """kernel/signal.c do_sigaction (model.Kernel._sigaction); `signal`
+        is sigaction with SA_RESTART."""
+        signo = _signo(instr.args[0])
+        handler = instr.args[1]
+        assert isinstance(handler, str)
+        if not 1 <= signo <= NSIG or sigmask(signo) & SIG_KERNEL_ONLY_MASK:
+            return self.rules.store_next(
+                s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(EINVAL)
+            )
+        flags = _static(instr.args[2]) if instr.name == "sigaction" else SA_RESTART
+        flags &= SA_KNOWN
+        if handler in (SIG_DFL, SIG_IGN):  # signals.with_action
+            keep = SA_NOCLDSTOP | SA_NOCLDWAIT
+            flags = flags & keep if signo == SIGCHLD and handler == SIG_DFL else 0
+            hcode = DFL if handler == SIG_DFL else IGN
+        else:
+            hcode = HANDLER + list(prog.handlers).index(handler)
+        me = set_action(self.lay.sigs, s.slots[i], signo, z3.IntVal(hcode), z3.IntVal(flags))
+        if handler_ignored(handler, signo):
+            # a pending signal now ignored is discarded, blocked or not
+            me = flush(me, sigmask(signo))
+        s = replace(s, slots=(*s.slots[:i], me, *s.slots[i + 1 :]))
+        return self.rules.store_next(s, i, prog, instr.next, L, instr.target, z3.IntVal(0))
+
+    def sigprocmask(self, s, i, prog, instr: ir.Syscall, L) -> SState:
+        """kernel/signal.c sigprocmask (model.Kernel._sigprocmask)."""
+        me = s.slots[i]
+        how = _static(instr.args[0])
+        mask = bits(_sigset(instr.args[1]))
+        blocked = procmask(how, me.blocked, mask)
+        if blocked is None:
+            return self.rules.store_next(
+                s, i, prog, instr.next, L, instr.target, z3.IntVal(-1), errno=z3.IntVal(EINVAL)
+            )
+        return self.rules.store_next(
+            s, i, prog, instr.next, L, instr.target, z3.IntVal(0), blocked=set_blocked(blocked)
+        )
+
+    # ------------------------------------------------------------ pause, sigsuspend
+    def pause(self, s, i, prog, pc, instr: ir.Syscall, L) -> SState:
+        """model.Kernel._pause: sleep until a signal is taken."""
+        me = s.slots[i]
+        in_call = z3.And(me.wopt == PAUSE_CALL, me.phase == IN_CALL)
+        # woken: `while (!signal_pending(current)) schedule();`
+        again = ite_state(
+            deliverable(me),
+            self.deliver(s, i, TRUE),
+            put(s, i, me.set(st=code(S), pc=code(pc), locals=L)),
+        )
+        blocked, saved = me.blocked, bits(0)
+        if instr.name == "sigsuspend":
+            # saved_sigmask = blocked; set_current_blocked(set)
+            blocked, saved = set_blocked(bits(_sigset(instr.args[0]))), me.blocked
+        task = me.set(
+            pc=code(pc),
+            locals=L,
+            wpid=z3.IntVal(0),
+            wopt=z3.IntVal(PAUSE_CALL),
+            phase=z3.IntVal(IN_CALL),
+            saved=saved,
+            blocked=blocked,
+        )
+        # a signal the new mask lets through is already pending: no sleep
+        first = put(s, i, task.set(st=z3.If(deliverable(task), me.st, code(S))))
+        return ite_state(in_call, again, first)
+
+    # ------------------------------------------------------------ taking a signal
+    def deliver(self, s: SState, i: int, given: Any) -> SState:
+        """model.Kernel._deliver with signals.get_signal: report a continue,
+        die of a group exit, or dequeue one signal and ignore it, stop, die,
+        or enter its handler. `given`: the task is inside a call at its pc
+        that the signal interrupts (it returns EINTR, or restarts)."""
+        lay = self.lay
+        me = s.slots[i]
+        notify = has_bit(me.cont, CONT_NOTIFY)
+        notified = self.notify_parent_cldstop(put(s, i, me.set(cont=me.cont - CONT_NOTIFY)), i)
+        died = self.die(s, i, me.gexit)
+        priv = me.pending & ~me.blocked
+        from_priv = priv != bits(0)
+        shared = me.shared & ~me.blocked
+        in_priv = dict(next_signal(priv, lay.cands))
+        in_shared = dict(next_signal(shared, lay.cands))
+        at_wait = z3.And(given, self.at_call(me, ("wait", "waitpid")))
+        restart = me.set(phase=z3.If(at_wait, z3.IntVal(RESTART), me.phase))
+        taken: SState | None = None
+        for sig in reversed(lay.cands):
+            m = sigmask(sig)
+            cond = z3.If(from_priv, in_priv[sig], in_shared[sig])
+            me1 = me.set(
+                pending=z3.If(from_priv, without(me.pending, m), me.pending),
+                shared=z3.If(from_priv, me.shared, without(me.shared, m)),
+            )
+            ignored = put(s, i, restart.set(pending=me1.pending, shared=me1.shared))
+            kind = default_action(sig)
+            if kind == "ignore":
+                default = ignored
+            else:
+                if kind == "stop":
+                    # do_signal_stop (the caller is running: it stops), then
+                    # do_notify_parent_cldstop; is_current_pgrp_orphaned is false
+                    stopped = ignored.slots[i].set(
+                        st=code(T), stop=z3.IntVal(sig), cont=z3.IntVal(0)
+                    )
+                    act = self.notify_parent_cldstop(put(s, i, stopped), i)
+                else:
+                    # terminate, or core (RLIMIT_CORE 0): do_group_exit(sig)
+                    act = self.die(put(s, i, me1), i, z3.IntVal(sig))
+                # SIGNAL_UNKILLABLE: init ignores what it has no handler for
+                default = act
+                if not m & SIG_KERNEL_ONLY_MASK:
+                    default = ite_state(me.pid == INIT_PID, ignored, act)
+            if sig in lay.sigs:
+                h, flags = action(lay.sigs, me1, sig)
+                caught = self.enter_handler(put(s, i, me1), i, sig, h, flags, given)
+                here = ite_state(h == IGN, ignored, ite_state(h == DFL, default, caught))
+            else:
+                here = default
+            taken = here if taken is None else ite_state(cond, here, taken)
+        assert taken is not None
+        return ite_state(notify, notified, ite_state(me.gexit != 0, died, taken))
+
+    def die(self, s: SState, i: int, sig: Any) -> SState:
+        """get_signal -> do_group_exit(sig) for a process of one thread; the
+        death of init is a violation of `assertions` (the kernel panics)."""
+        me = s.slots[i]
+        died = self.rules.do_exit(s, i, me.locals, sig, SIGNALED)
+        return ite_state(me.pid == INIT_PID, replace(s, failed=TRUE), died)
+
+    def enter_handler(self, s: SState, i: int, sig: int, h: Any, flags: Any, given: Any) -> SState:
+        """A handler frame (model.Kernel._deliver): the context to return to,
+        with the call it interrupted made to restart (SA_RESTART on a wait)
+        or to fail with EINTR; the handler runs with its signal blocked."""
+        lay = self.lay
+        me = s.slots[i]
+        at_wait = self.at_call(me, ("wait", "waitpid"))
+        at_suspend = self.at_call(me, ("sigsuspend",))
+        restarts = z3.And(at_wait, has_bit(flags, SA_RESTART))
+        eintr = z3.And(given, z3.Not(restarts))
+        no_call = z3.IntVal(NO_CALL)
+        frame = Frame(
+            pc=me.pc,
+            locals=me.locals,
+            # sigsuspend's handler returns to the mask sigsuspend saved
+            blocked=z3.If(z3.And(eintr, at_suspend), me.saved, me.blocked),
+            phase=z3.If(given, z3.IntVal(AGAIN), me.phase),
+            wpid=me.wpid,
+            wopt=z3.If(eintr, no_call, me.wopt),
+            sig=z3.IntVal(sig),
+            eintr=eintr,
+        )
+        frames = tuple(_ite_frame(me.nfr == f, frame, old) for f, old in enumerate(me.frames))
+        if sig == SIGCHLD:
+            reset = bitwise("&", flags, z3.IntVal(SA_NOCLDSTOP | SA_NOCLDWAIT))
+        else:
+            reset = z3.IntVal(0)
+        one_shot = has_bit(flags, SA_RESETHAND)  # SA_ONESHOT: back to SIG_DFL
+        k = lay.sigs.index(sig)
+        act = list(me.act)
+        act[k] = (z3.If(one_shot, z3.IntVal(DFL), h), z3.If(one_shot, reset, flags))
+        m = bits(sigmask(sig))
+        # signal_delivered: the mask the handler runs with (no sa_mask here)
+        blocked = z3.If(has_bit(flags, SA_NODEFER), me.blocked, me.blocked | m)
+        out = me.set(
+            frames=frames,
+            nfr=me.nfr + 1,
+            act=tuple(act),
+            blocked=blocked,
+            wpid=z3.IntVal(0),
+            wopt=no_call,
+            phase=z3.IntVal(0),
+        )
+        entry_pc: Any = me.pc
+        entry_L = me.locals
+        unset = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in lay.locals)
+        for p in self.programs:
+            for k2, handler in enumerate(p.handlers.values()):
+                pc, hL = self.rules.settle_into(p, handler.entry, unset)
+                here = z3.And(me.prog == p.index, h == HANDLER + k2)
+                entry_pc = z3.If(here, pc, entry_pc)
+                entry_L = ite_cells(here, hL, entry_L)
+        out = out.set(pc=entry_pc, locals=entry_L)
+        # deeper than the layout's bound: the explicit model decides (lost)
+        return replace(put(s, i, out), lost=z3.Or(s.lost, me.nfr >= lay.frames))
+
+    def sig_return(self, s, i, prog: ir.ProgramIR, L) -> SState:
+        """model.Kernel._return (rt_sigreturn): the interrupted context and
+        the mask saved at entry come back; an interrupted call now returns
+        -1 (a wait: W.pid == -1) with errno EINTR."""
+        me = s.slots[i]
+        top = me.frames[-1]
+        for f in range(len(me.frames) - 2, -1, -1):
+            top = _ite_frame(me.nfr - 1 == f, me.frames[f], top)
+        task = me.set(
+            locals=top.locals,
+            blocked=set_blocked(top.blocked),
+            phase=top.phase,
+            wpid=top.wpid,
+            wopt=top.wopt,
+            nfr=me.nfr - 1,
+        )
+        s2 = put(s, i, task)
+        out = put(s2, i, task.set(pc=top.pc))
+        for pc, instr in enumerate(prog.code):
+            if not (isinstance(instr, ir.Syscall) and instr.name in INTERRUPTIBLE):
+                continue
+            if instr.name in ("wait", "waitpid"):
+                result: Any = (z3.IntVal(-1), z3.IntVal(0), z3.IntVal(0))
+            else:
+                result = z3.IntVal(-1)
+            failed = self.rules.store_next(
+                s2, i, prog, instr.next, top.locals, instr.target, result, errno=z3.IntVal(EINTR)
+            )
+            out = ite_state(z3.And(top.eintr, top.pc == pc), failed, out)
+        return out
+
+    # ------------------------------------------------------------ the parent
+    def notify_parent(self, s: SState, zombie: Slot, when: Any) -> tuple[SState, Any]:
+        """kernel/signal.c do_notify_parent (exit.py) for a zombie that is
+        not an inherited one's reaper list: SIGCHLD to its parent unless the
+        parent ignores it, its waiters woken; whether the parent does not
+        want the zombie (SIG_IGN or SA_NOCLDWAIT: it is released at once)."""
+        lay = self.lay
+        slots = list(s.slots)
+        autoreap: Any = FALSE
+        for j, p in enumerate(s.slots):
+            is_parent = z3.And(when, p.alive, p.pid == zombie.ppid)
+            h, flags = action(lay.sigs, p, SIGCHLD)
+            ign = h == IGN
+            autoreap = z3.Or(autoreap, z3.And(is_parent, z3.Or(ign, has_bit(flags, SA_NOCLDWAIT))))
+            slots[j] = ite_slot(
+                z3.And(is_parent, z3.Not(ign)), send_to(lay.sigs, p, SIGCHLD, True), p
+            )
+        s = replace(s, slots=tuple(slots))
+        return self.wake_waiters(s, zombie, when), autoreap
+
+    def notify_parent_cldstop(self, s: SState, i: int) -> SState:
+        """kernel/signal.c do_notify_parent_cldstop: SIGCHLD to the parent
+        unless its SIGCHLD action is SIG_IGN or has SA_NOCLDSTOP; its waiters
+        are woken either way."""
+        lay = self.lay
+        me = s.slots[i]
+        slots = list(s.slots)
+        for j, p in enumerate(s.slots):
+            h, flags = action(lay.sigs, p, SIGCHLD)
+            sends = z3.And(
+                p.alive, p.pid == me.ppid, h != IGN, z3.Not(has_bit(flags, SA_NOCLDSTOP))
+            )
+            slots[j] = ite_slot(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
+        return self.wake_waiters(replace(s, slots=tuple(slots)), me, TRUE)
+
+    def wake_waiters(self, s: SState, child: Slot, when: Any) -> SState:
+        """kernel/exit.c __wake_up_parent: the parent's tasks asleep in a
+        wait whose selection takes the child (child_wait_callback)."""
+        slots = []
+        for w in s.slots:
+            wakes = z3.And(
+                when,
+                w.alive,
+                w.st == code(S),
+                w.prog >= 0,
+                w.wopt >= 0,
+                w.pid == child.ppid,
+                eligible_pid(w.wpid, w.pgid, child),
+            )
+            slots.append(w.set(st=z3.If(wakes, code(R), w.st)))
+        return replace(s, slots=tuple(slots))
+
+
+# calls a handler can interrupt so that they fail with EINTR
+INTERRUPTIBLE = ("wait", "waitpid", "pause", "sigsuspend")
+
+
+def _ite_frame(c: Any, a: Frame, b: Frame) -> Frame:
+    fields = {}
+    for name in Frame.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        if name == "locals":
+            fields[name] = tuple(
+                tuple(p if p is q else z3.If(c, p, q) for p, q in zip(ca, cb, strict=True))
+                for ca, cb in zip(x, y, strict=True)
+            )
+        else:
+            fields[name] = x if x is y else z3.If(c, x, y)
+    return Frame(**fields)
+
+
+def _static(e: object) -> int:
+    value = static_value(e)
+    assert value is not None, "layout.unsupported refuses non-constant signal arguments"
+    return value
+
+
+def _signo(e: object) -> int:
+    """model.Kernel._signo: a signal number as the kernel takes it (C int)."""
+    return c_int_value(_static(e))
+
+
+def _sigset(exprs: object) -> int:
+    """model.Kernel._sigset: sigaddset leaves out numbers outside 1..64."""
+    mask = 0
+    assert isinstance(exprs, tuple)
+    for e in exprs:
+        n = _signo(e)
+        if 1 <= n <= NSIG_STANDARD:
+            mask |= sigmask(n)
+    return mask
