@@ -90,6 +90,8 @@ def static_value(e: object) -> int | None:
     return int(value)
 
 
+# the argument that is a signal number
+SIGNAL_ARG = {"kill": 1, "raise": 0, "signal": 0, "sigaction": 0}
 # the argument positions that must be constants: signal numbers, flags, masks
 _STATIC_ARGS = {
     "kill": (1,),
@@ -111,8 +113,8 @@ def _signal_args(instr: ir.Syscall) -> str:
         for e in members:
             if static_value(e) is None:
                 return f"a `{instr.name}` set that is not made of constants"
-    for k in (1,) if instr.name == "kill" else (0,) if instr.name in _STATIC_ARGS else ():
-        value = static_value(instr.args[k])
+    if instr.name in SIGNAL_ARG:
+        value = static_value(instr.args[SIGNAL_ARG[instr.name]])
         if value is not None and NSIG_STANDARD < value <= NSIG:
             return "real-time signals"
     return ""
@@ -137,9 +139,7 @@ class Layout:
     pc_locals: tuple[tuple[int, ...], ...] = ()
     pc_status: tuple[tuple[frozenset[int], ...], ...] = ()  # and which of them hold a status
     handlers: tuple[tuple[str, ...], ...] = ()  # per program, its handlers by code - HANDLER
-    # per program, the pcs of pause and of sigsuspend
-    pauses: tuple[frozenset[int], ...] = ()
-    suspends: tuple[frozenset[int], ...] = ()
+    suspends: tuple[frozenset[int], ...] = ()  # per program, the pcs of sigsuspend
 
 
 def frame_pcs(p: ir.ProgramIR) -> list[frozenset[int]]:
@@ -281,19 +281,17 @@ def signal_numbers(scenario: ir.ScenarioIR) -> tuple[tuple[int, ...], tuple[int,
     nodefer = False
     for p in scenario.programs:
         for instr in p.code:
-            if not isinstance(instr, ir.Syscall):
+            if not isinstance(instr, ir.Syscall) or instr.name not in SIGNAL_ARG:
                 continue
+            signo = static_value(instr.args[SIGNAL_ARG[instr.name]])
             if instr.name in ("signal", "sigaction"):
-                signo = static_value(instr.args[0])
                 standard = signo is not None and 1 <= signo <= NSIG_STANDARD
                 if standard and signo and not sigmask(signo) & SIG_KERNEL_ONLY_MASK:
                     sigs.add(signo)
                 if instr.name == "sigaction":
                     nodefer |= bool((static_value(instr.args[2]) or 0) & SA_NODEFER)
-            elif instr.name in ("kill", "raise"):
-                signo = static_value(instr.args[1 if instr.name == "kill" else 0])
-                if signo is not None and 1 <= signo <= NSIG_STANDARD:
-                    cands.add(signo)
+            elif signo is not None and 1 <= signo <= NSIG_STANDARD:
+                cands.add(signo)
     caught = [p for p in scenario.programs if p.handlers]
     frames = len(sigs) + (2 if nodefer else 0) if caught else 0
     return tuple(sorted(sigs)), tuple(sorted(cands)), frames
@@ -345,7 +343,6 @@ def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:
         pc_locals=tuple(pc_local_counts(p) for p in scenario.programs),
         pc_status=tuple(pc_status),
         handlers=tuple(tuple(p.handlers) for p in scenario.programs),
-        pauses=tuple(_call_pcs(p, "pause") for p in scenario.programs),
         suspends=tuple(_call_pcs(p, "sigsuspend") for p in scenario.programs),
     )
 

@@ -37,18 +37,17 @@ from checker.engines.symbolic.layout import (
     VFORK_CALL,
     Layout,
 )
-from checker.engines.symbolic.signal_rules import SignalRules, action, deliverable, send_to
+from checker.engines.symbolic.signal_rules import SignalRules, deliverable
 from checker.engines.symbolic.sstate import (
     Cell,
     Named,
     Slot,
     SState,
-    bits,
     code,
     dead_signals,
     fresh,
     ite_cells,
-    ite_slot,
+    ite_fields,
     ite_state,
     leaves,
     put,
@@ -80,8 +79,6 @@ from checker.lang.constants import (
     ENOENT,
     ESRCH,
     INT_MIN,
-    SA_NOCLDWAIT,
-    SIGCHLD,
     WALL,
     WCLONE,
     WCONTINUED,
@@ -533,7 +530,7 @@ class Rules:
         taken = TRUE
         for j, sl in enumerate(s.slots):
             here = z3.And(taken, z3.Not(sl.alive))
-            born = put(born, j, ite_slot(here, child, born.slots[j]))
+            born = put(born, j, ite_fields(here, child, born.slots[j]))
             taken = z3.And(taken, sl.alive)
         born = replace(
             born,
@@ -720,34 +717,22 @@ class Rules:
 
     def exit_notify(self, s: SState, i: int, reaper: Any, adopted: list[tuple[Any, int]]) -> SState:
         """The notifications of do_exit with signals (exit.py): each
-        inherited zombie reported to the reaper (forget_original_parent ->
-        do_notify_parent) and released if the reaper does not want zombies,
-        then the exiting task's own report to its parent. A second SIGCHLD
-        to the same reaper changes nothing the first did not (it coalesces),
-        so one is sent for all."""
-        lay = self.lay
+        inherited zombie reported to the reaper (kernel/exit.c
+        forget_original_parent -> do_notify_parent) and released if the
+        reaper does not want zombies, then the exiting task's own report to
+        its parent (exit_notify). A second SIGCHLD to the same reaper
+        changes nothing the first did not (it coalesces), so one is sent for
+        all."""
         if adopted:
-            some = z3.Or([zc for zc, _ in adopted])
-            slots = list(s.slots)
-            autoreap: Any = FALSE
-            for j, p in enumerate(s.slots):
-                is_reaper = z3.And(p.alive, p.pid == reaper)
-                h, flags = action(lay.sigs, p, SIGCHLD)
-                ign = h == IGN
-                autoreap = z3.Or(
-                    autoreap, z3.And(is_reaper, z3.Or(ign, has_bit(flags, SA_NOCLDWAIT)))
-                )
-                sends = z3.And(some, is_reaper, z3.Not(ign))
-                slots[j] = ite_slot(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
-            s = replace(s, slots=tuple(slots))
+            s, autoreap = self.signals.sigchld_to(s, reaper, z3.Or([zc for zc, _ in adopted]))
             for zc, k in adopted:
                 s = self.signals.wake_waiters(s, s.slots[k], zc)
             gone = [FALSE] * len(s.slots)
             for zc, k in adopted:
                 gone[k] = z3.And(zc, autoreap)
             s = release(s, gone)
-        s, auto = self.signals.notify_parent(s, s.slots[i], TRUE)
-        return release(s, [z3.And(auto, TRUE) if j == i else FALSE for j in range(len(s.slots))])
+        s, auto = self.signals.notify_parent(s, s.slots[i])
+        return release(s, [auto if j == i else FALSE for j in range(len(s.slots))])
 
     def child_signals(self, me: Slot) -> dict[str, Any]:
         """copy_process: the child has the caller's mask, a copy of its
@@ -755,23 +740,16 @@ class Rules:
         nothing pending."""
         if not self.lay.signals:
             return {}
-        zero = z3.IntVal(0)
-        return dict(
-            blocked=me.blocked,
-            pending=bits(0),
-            shared=bits(0),
-            gexit=zero,
-            stop=zero,
-            cont=zero,
-            act=me.act,
-            phase=zero,
-            saved=bits(0),
-            frames=me.frames,
-            nfr=me.nfr,
-        )
+        return {
+            **dead_signals(self.lay),
+            "blocked": me.blocked,
+            "act": me.act,
+            "frames": me.frames,
+            "nfr": me.nfr,
+        }
 
     def exec_signals(self, me: Slot) -> dict[str, Any]:
-        """exec.py begin_new_exec: handlers become SIG_DFL, SIG_IGN stays,
+        """fs/exec.c begin_new_exec -> flush_signal_handlers (exec.py): handlers become SIG_DFL, SIG_IGN stays,
         every sa_flags is cleared; no handler frame survives; the mask and
         the pending signals stay."""
         if not self.lay.signals:
@@ -869,15 +847,10 @@ class Rules:
             rec = tuple(
                 z3.If(first[j], x, y) for x, y in zip((c.pid, c.xkind, c.xval), rec, strict=True)
             )
-        reaped = done(
-            release(s, [z3.And(f, c.st == Z) for f, c in zip(first, s.slots, strict=True)]), rec
-        )
+        first_zombie = [z3.And(f, c.st == Z) for f, c in zip(first, s.slots, strict=True)]
+        reaped = done(release(s, first_zombie), rec)
         if self.lay.signals:
-            reaped = ite_state(
-                z3.Or([z3.And(f, c.st == Z) for f, c in zip(first, s.slots, strict=True)]),
-                reaped,
-                self.report(s, first, stopped, done),
-            )
+            reaped = ite_state(z3.Or(first_zombie), reaped, self.report(s, first, stopped, done))
         any_zombie = z3.Or(reportable)
         any_elig = z3.Or(elig)
         nohang = bit(WNOHANG)

@@ -35,7 +35,6 @@ from checker.engines.symbolic.layout import (
     RESTART,
     SIGNALED,
     STATE_CODES,
-    UNSET,
     static_value,
 )
 from checker.engines.symbolic.sstate import (
@@ -47,9 +46,10 @@ from checker.engines.symbolic.sstate import (
     bits,
     code,
     ite_cells,
-    ite_slot,
+    ite_fields,
     ite_state,
     put,
+    value_terms,
 )
 from checker.engines.symbolic.terms import bitwise, c_int, eligible_pid, has_bit, term
 from checker.kernel.signals import (
@@ -188,8 +188,8 @@ def send_to(sigs: tuple[int, ...], sl: Slot, sig: int, group: bool) -> Slot:
     if sig == SIGKILL:
         wakes = z3.Or(wakes, prepared.st == code(D), prepared.st == code(T))
     woken = queued.set(st=z3.If(z3.And(wants, wakes), code(R), queued.st))
-    after = ite_slot(fatal, dying, woken)
-    return ite_slot(dropped, sl, ite_slot(z3.Or(ignored, already), prepared, after))
+    after = ite_fields(fatal, dying, woken)
+    return ite_fields(dropped, sl, ite_fields(z3.Or(ignored, already), prepared, after))
 
 
 def next_signal(x: Any, candidates: tuple[int, ...]) -> list[tuple[int, Any]]:
@@ -214,17 +214,32 @@ class SignalRules:
         self.rules = rules
         self.lay = rules.lay
         self.programs = rules.programs
+        # where each program's waits and sigsuspends are, and each handler's
+        # settled entry: the same for every slot and signal
+        self.waits = self._call_pcs(("wait", "waitpid"))
+        self.suspends = self._call_pcs(("sigsuspend",))
+        unset = value_terms(self.lay.locals, ())
+        self.entries = [
+            (p.index, HANDLER + k, *rules.settle_into(p, h.entry, unset))
+            for p in self.programs
+            for k, h in enumerate(p.handlers.values())
+        ]
 
-    # ------------------------------------------------------------ where a task is
-    def at_call(self, sl: Slot, names: tuple[str, ...]) -> Any:
-        """The slot rests at one of these calls."""
-        parts = []
+    def _call_pcs(self, names: tuple[str, ...]) -> list[tuple[int, list[int]]]:
+        out = []
         for p in self.programs:
             pcs = [
                 pc for pc, x in enumerate(p.code) if isinstance(x, ir.Syscall) and x.name in names
             ]
             if pcs:
-                parts.append(z3.And(sl.prog == p.index, z3.Or([sl.pc == pc for pc in pcs])))
+                out.append((p.index, pcs))
+        return out
+
+    # ------------------------------------------------------------ where a task is
+    @staticmethod
+    def at_call(sl: Slot, where: list[tuple[int, list[int]]]) -> Any:
+        """The slot rests at one of these calls (SignalRules.waits, .suspends)."""
+        parts = [z3.And(sl.prog == prog, z3.Or([sl.pc == pc for pc in pcs])) for prog, pcs in where]
         return z3.Or(parts) if parts else FALSE
 
     def program_locals(self, me: Slot, L: tuple[Cell, ...]) -> tuple[Cell, ...]:
@@ -237,7 +252,7 @@ class SignalRules:
     def send(self, s: SState, targets: list[Any], sig: int, group: bool) -> SState:
         """send_signal to every slot `targets` marks."""
         slots = tuple(
-            ite_slot(t, send_to(self.lay.sigs, sl, sig, group), sl)
+            ite_fields(t, send_to(self.lay.sigs, sl, sig, group), sl)
             for t, sl in zip(targets, s.slots, strict=True)
         )
         return replace(s, slots=slots)
@@ -328,7 +343,8 @@ class SignalRules:
 
     # ------------------------------------------------------------ pause, sigsuspend
     def pause(self, s, i, prog, pc, instr: ir.Syscall, L) -> SState:
-        """model.Kernel._pause: sleep until a signal is taken."""
+        """kernel/signal.c sys_pause and sigsuspend (model.Kernel._pause):
+        sleep until a signal is taken."""
         me = s.slots[i]
         in_call = z3.And(me.wopt == PAUSE_CALL, me.phase == IN_CALL)
         # woken: `while (!signal_pending(current)) schedule();`
@@ -370,7 +386,7 @@ class SignalRules:
         shared = me.shared & ~me.blocked
         in_priv = dict(next_signal(priv, lay.cands))
         in_shared = dict(next_signal(shared, lay.cands))
-        at_wait = z3.And(given, self.at_call(me, ("wait", "waitpid")))
+        at_wait = z3.And(given, self.at_call(me, self.waits))
         restart = me.set(phase=z3.If(at_wait, z3.IntVal(RESTART), me.phase))
         taken: SState | None = None
         for sig in reversed(lay.cands):
@@ -422,8 +438,8 @@ class SignalRules:
         or to fail with EINTR; the handler runs with its signal blocked."""
         lay = self.lay
         me = s.slots[i]
-        at_wait = self.at_call(me, ("wait", "waitpid"))
-        at_suspend = self.at_call(me, ("sigsuspend",))
+        at_wait = self.at_call(me, self.waits)
+        at_suspend = self.at_call(me, self.suspends)
         restarts = z3.And(at_wait, has_bit(flags, SA_RESTART))
         eintr = z3.And(given, z3.Not(restarts))
         no_call = z3.IntVal(NO_CALL)
@@ -438,7 +454,7 @@ class SignalRules:
             sig=z3.IntVal(sig),
             eintr=eintr,
         )
-        frames = tuple(_ite_frame(me.nfr == f, frame, old) for f, old in enumerate(me.frames))
+        frames = tuple(ite_fields(me.nfr == f, frame, old) for f, old in enumerate(me.frames))
         if sig == SIGCHLD:
             reset = bitwise("&", flags, z3.IntVal(SA_NOCLDSTOP | SA_NOCLDWAIT))
         else:
@@ -461,13 +477,10 @@ class SignalRules:
         )
         entry_pc: Any = me.pc
         entry_L = me.locals
-        unset = tuple(tuple(z3.IntVal(UNSET) for _ in range(n)) for n in lay.locals)
-        for p in self.programs:
-            for k2, handler in enumerate(p.handlers.values()):
-                pc, hL = self.rules.settle_into(p, handler.entry, unset)
-                here = z3.And(me.prog == p.index, h == HANDLER + k2)
-                entry_pc = z3.If(here, pc, entry_pc)
-                entry_L = ite_cells(here, hL, entry_L)
+        for prog, hcode, pc, hL in self.entries:
+            here = z3.And(me.prog == prog, h == hcode)
+            entry_pc = z3.If(here, pc, entry_pc)
+            entry_L = ite_cells(here, hL, entry_L)
         out = out.set(pc=entry_pc, locals=entry_L)
         # deeper than the layout's bound: the explicit model decides (lost)
         return replace(put(s, i, out), lost=z3.Or(s.lost, me.nfr >= lay.frames))
@@ -479,7 +492,7 @@ class SignalRules:
         me = s.slots[i]
         top = me.frames[-1]
         for f in range(len(me.frames) - 2, -1, -1):
-            top = _ite_frame(me.nfr - 1 == f, me.frames[f], top)
+            top = ite_fields(me.nfr - 1 == f, me.frames[f], top)
         task = me.set(
             locals=top.locals,
             blocked=set_blocked(top.blocked),
@@ -504,24 +517,29 @@ class SignalRules:
         return out
 
     # ------------------------------------------------------------ the parent
-    def notify_parent(self, s: SState, zombie: Slot, when: Any) -> tuple[SState, Any]:
-        """kernel/signal.c do_notify_parent (exit.py) for a zombie that is
-        not an inherited one's reaper list: SIGCHLD to its parent unless the
-        parent ignores it, its waiters woken; whether the parent does not
-        want the zombie (SIG_IGN or SA_NOCLDWAIT: it is released at once)."""
+    def sigchld_to(self, s: SState, parent: Any, when: Any) -> tuple[SState, Any]:
+        """kernel/signal.c do_notify_parent, its signal: SIGCHLD to the
+        parent's process unless its SIGCHLD action is SIG_IGN; and whether
+        the parent does not want the zombie (SIG_IGN or SA_NOCLDWAIT: it is
+        released at once, autoreap)."""
         lay = self.lay
         slots = list(s.slots)
         autoreap: Any = FALSE
         for j, p in enumerate(s.slots):
-            is_parent = z3.And(when, p.alive, p.pid == zombie.ppid)
+            is_parent = z3.And(when, p.alive, p.pid == parent)
             h, flags = action(lay.sigs, p, SIGCHLD)
             ign = h == IGN
             autoreap = z3.Or(autoreap, z3.And(is_parent, z3.Or(ign, has_bit(flags, SA_NOCLDWAIT))))
-            slots[j] = ite_slot(
+            slots[j] = ite_fields(
                 z3.And(is_parent, z3.Not(ign)), send_to(lay.sigs, p, SIGCHLD, True), p
             )
-        s = replace(s, slots=tuple(slots))
-        return self.wake_waiters(s, zombie, when), autoreap
+        return replace(s, slots=tuple(slots)), autoreap
+
+    def notify_parent(self, s: SState, zombie: Slot) -> tuple[SState, Any]:
+        """kernel/signal.c do_notify_parent (exit.py): SIGCHLD to the
+        zombie's parent, its waiters woken; whether it is released at once."""
+        s, autoreap = self.sigchld_to(s, zombie.ppid, TRUE)
+        return self.wake_waiters(s, zombie, TRUE), autoreap
 
     def notify_parent_cldstop(self, s: SState, i: int) -> SState:
         """kernel/signal.c do_notify_parent_cldstop: SIGCHLD to the parent
@@ -535,7 +553,7 @@ class SignalRules:
             sends = z3.And(
                 p.alive, p.pid == me.ppid, h != IGN, z3.Not(has_bit(flags, SA_NOCLDSTOP))
             )
-            slots[j] = ite_slot(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
+            slots[j] = ite_fields(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
         return self.wake_waiters(replace(s, slots=tuple(slots)), me, TRUE)
 
     def wake_waiters(self, s: SState, child: Slot, when: Any) -> SState:
@@ -558,20 +576,6 @@ class SignalRules:
 
 # calls a handler can interrupt so that they fail with EINTR
 INTERRUPTIBLE = ("wait", "waitpid", "pause", "sigsuspend")
-
-
-def _ite_frame(c: Any, a: Frame, b: Frame) -> Frame:
-    fields = {}
-    for name in Frame.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        if name == "locals":
-            fields[name] = tuple(
-                tuple(p if p is q else z3.If(c, p, q) for p, q in zip(ca, cb, strict=True))
-                for ca, cb in zip(x, y, strict=True)
-            )
-        else:
-            fields[name] = x if x is y else z3.If(c, x, y)
-    return Frame(**fields)
 
 
 def _static(e: object) -> int:

@@ -14,7 +14,7 @@ by state (tests, and every symbolic trace is replayed explicitly).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import z3  # type: ignore[import-untyped]
 
@@ -94,6 +94,9 @@ class Slot:
 
     def set(self, **changes: Any) -> Slot:
         return replace(self, **changes)
+
+
+Fields = TypeVar("Fields", "Slot", "Frame")
 
 
 @dataclass(frozen=True)
@@ -239,8 +242,9 @@ def _rebuild(template: Any, it: Any) -> Any:
     return next(it)
 
 
-def ite_slot(c: Any, a: Slot, b: Slot) -> Slot:
-    """If(c, a, b), field by field (only where they differ)."""
+def ite_fields(c: Any, a: Fields, b: Fields) -> Fields:
+    """If(c, a, b) of two slots (or handler frames), field by field (only
+    where they differ)."""
     la: list[Any] = []
     lb: list[Any] = []
     _flat(a, la)
