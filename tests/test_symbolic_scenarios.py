@@ -180,12 +180,18 @@ def test_a_bad_engine_value_is_a_static_error_at_the_value(write) -> None:  # ty
 
 
 def test_engine_symbolic_on_a_scenario_it_does_not_cover_is_incomplete() -> None:
-    text = (SCENARIOS / "60_threads_lost_update.proc").read_text()
-    text = text.replace("\nexpect ", "\nconfig { engine = symbolic }\nexpect ", 1)
-    r = check_text(text, "60.proc")
+    text = """
+config { engine = symbolic }
+program main {
+    f = any(0..1)
+    c = clone(SIGCHLD + f) { exit 0 }
+    w = wait()
+}
+"""
+    r = check_text(text, "flags.proc")
     assert r.exit_code == EXIT_INCOMPLETE
-    assert "does not cover threads" in r.errors[0].message
-    assert check_text(text, "60.proc", Options(engine="explicit")).exit_code == EXIT_OK
+    assert "does not cover `clone` flags that are not a constant" in r.errors[0].message
+    assert check_text(text, "flags.proc", Options(engine="explicit")).exit_code == EXIT_OK
 
 
 def test_89_s_counterexample_replays_from_its_itf_trace(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from checker.engines.symbolic.layout import Layout, layout
-from checker.engines.symbolic.rules import Choice, D, Rules, Transition, Z, choice
+from checker.engines.symbolic.rules import Choice, D, Rules, Transition, Z, choice, leads
 from checker.engines.symbolic.sstate import (
     SState,
     encode,
@@ -35,7 +35,7 @@ from checker.engines.symbolic.sstate import (
     project,
     project_model,
 )
-from checker.engines.symbolic.terms import Ctx, as_int, property_term, term
+from checker.engines.symbolic.terms import Ctx, as_int, property_term, term, tgid
 from checker.kernel.model import Failure, Kernel, ModelError
 from checker.kernel.state import INIT_PID, SLEEPING, ZOMBIE, State, Tx
 from checker.lang import ir
@@ -198,8 +198,9 @@ def orphaned(s: SState) -> Any:
     bad = []
     for t in s.slots:
         parent_ok = z3.Or([z3.And(p.alive, p.pid == t.ppid, p.st != Z) for p in s.slots])
-        bad.append(z3.And(t.alive, t.pid != INIT_PID, z3.Not(parent_ok)))
-        kids = z3.Or([z3.And(c.alive, c.ppid == t.pid) for c in s.slots])
+        # init and its threads have no parent in the namespace
+        bad.append(z3.And(t.alive, tgid(t) != INIT_PID, z3.Not(parent_ok)))
+        kids = z3.Or([z3.And(c.alive, c.ppid == t.pid, leads(c)) for c in s.slots])
         bad.append(z3.And(t.alive, t.st == Z, kids))
     return z3.And(z3.Not(s.failed), z3.Or(bad))
 

@@ -29,8 +29,9 @@ from checker.engines.symbolic.layout import (
     UNSET,
     VFORK_CALL,
 )
-from checker.engines.symbolic.rules import D, R, S, Z, choice
+from checker.engines.symbolic.rules import D, R, S, Z, children_count, choice, leads
 from checker.engines.symbolic.sstate import SState, fresh
+from checker.engines.symbolic.terms import tgid
 from checker.kernel.state import INIT_PID
 from checker.lang import ir
 from checker.lang.constants import LONG_MAX, LONG_MIN
@@ -92,14 +93,19 @@ def structural(sym: Symbolic, s: SState) -> Any:
                 )
             )
             parent = z3.Or([z3.And(p.alive, p.pid == t.ppid, p.st != Z) for p in s.slots])
-            parts.append(z3.Implies(t.alive, parent))
+            # init's threads have no parent in the namespace
+            parts.append(z3.Implies(z3.And(t.alive, tgid(t) != INIT_PID), parent))
+        # children lists: group leaders only (a thread is on none)
         for u in s.slots[j + 1 :]:
             parts.append(z3.Implies(z3.And(t.alive, u.alive), t.pid != u.pid))
-            same = z3.And(t.alive, u.alive, t.ppid == u.ppid)
+            same = z3.And(t.alive, u.alive, leads(t), leads(u), t.ppid == u.ppid)
             parts.append(z3.Implies(same, t.cpos != u.cpos))
-        siblings = z3.Sum([z3.If(z3.And(c.alive, c.ppid == t.ppid), 1, 0) for c in s.slots])
+        siblings = children_count(s, t.ppid)
         parts.append(
-            z3.Implies(z3.And(t.alive, t.pid != INIT_PID), z3.And(t.cpos >= 0, t.cpos < siblings))
+            z3.Implies(
+                z3.And(t.alive, leads(t), tgid(t) != INIT_PID),
+                z3.And(t.cpos >= 0, t.cpos < siblings),
+            )
         )
         zombie = t.st == Z
         if sym.lay.signals:

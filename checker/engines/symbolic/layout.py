@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checker.kernel.clone_flags import legacy_split
+from checker.kernel.fork import CLONE_NEWPID, CLONE_PARENT, CLONE_THREAD
 from checker.kernel.model import uses_join, uses_signals
 from checker.kernel.signals import SIG_KERNEL_ONLY_MASK, sigmask
 from checker.lang import ir
@@ -25,11 +27,13 @@ STATE_LETTERS = {v: k for k, v in STATE_CODES.items()}
 UNSET = 2**64
 # Status record kinds (checker/kernel/wait.py Status)
 NONE, EXITED, SIGNALED, STOPPED, CONTINUED = 0, 1, 2, 3, 4
-# Slot.wopt of a task in no call, of a vfork parent (wpid: its child), and
-# of a task in pause or sigsuspend (Slot.saved: the mask sigsuspend saved)
+# Slot.wopt of a task in no call, of a vfork parent (wpid: its child), of a
+# task in pause or sigsuspend (Slot.saved: the mask sigsuspend saved), and
+# of one in join (wpid: the thread it joins)
 NO_CALL = -1
 VFORK_CALL = -2
 PAUSE_CALL = -3
+JOIN_CALL = -4
 # Slot.phase of a task in a call (model.py IN_CALL, RESTART, AGAIN)
 IN_CALL, RESTART, AGAIN = 0, 1, 2
 # Slot.act handler codes: SIG_DFL, SIG_IGN, then handler k of the task's
@@ -52,18 +56,19 @@ class Unsupported:
 def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
     """The first construct of the scenario the symbolic engine cannot encode.
 
-    It covers processes of one thread: fork, vfork, exec, exit, wait and
-    waitpid, subreapers, re-parenting, init's reaping, signals (kill, raise,
-    signal, sigaction, sigprocmask, pause, sigsuspend, handlers, stop and
-    continue) with constant signal numbers, and all of the statement
-    language. The rest is reported, never approximated.
+    It covers fork, vfork, clone with constant flags, threads and join,
+    exec, exit and exit_thread, wait and waitpid, subreapers, re-parenting,
+    init's reaping, signals (kill, raise, signal, sigaction, sigprocmask,
+    pause, sigsuspend, handlers, stop and continue) with constant signal
+    numbers, and all of the statement language. The rest is reported,
+    never approximated.
     """
-    if uses_join(scenario):
-        return Unsupported("threads", 0)
     for p in scenario.programs:
         for instr in p.code:
-            if isinstance(instr, ir.Spawn) and instr.kind not in ("fork", "vfork"):
-                return Unsupported(f"`{instr.kind}`", instr.pos.line)
+            if isinstance(instr, ir.Spawn) and instr.kind == "clone":
+                why = _clone_flags(instr)
+                if why:
+                    return Unsupported(why, instr.pos.line)
             if isinstance(instr, ir.Syscall):
                 why = _signal_args(instr)
                 if why:
@@ -75,6 +80,19 @@ def unsupported(scenario: ir.ScenarioIR) -> Unsupported | None:
     if "zombies_eventually_reaped" in scenario.checks:
         return Unsupported("liveness properties (zombies_eventually_reaped)", 0)
     return None
+
+
+def _clone_flags(instr: ir.Spawn) -> str:
+    """Why a clone's flags are out of the encoding's reach, or ""."""
+    word = static_value(instr.flags)
+    if word is None:
+        return "`clone` flags that are not a constant"
+    flags, exit_signal = legacy_split(word)
+    if flags & CLONE_NEWPID:
+        return "pid namespaces (CLONE_NEWPID)"
+    if not flags & (CLONE_THREAD | CLONE_PARENT) and NSIG_STANDARD < exit_signal <= NSIG:
+        return "real-time signals"
+    return ""
 
 
 def static_value(e: object) -> int | None:
@@ -140,6 +158,12 @@ class Layout:
     pc_status: tuple[tuple[frozenset[int], ...], ...] = ()  # and which of them hold a status
     handlers: tuple[tuple[str, ...], ...] = ()  # per program, its handlers by code - HANDLER
     suspends: tuple[frozenset[int], ...] = ()  # per program, the pcs of sigsuspend
+    # clone and threads (False and 0 without them, and no such field in the
+    # state): thread groups, exit signals, shared handler tables
+    threads: bool = False
+    joins: int = 0  # threads ended and not joined yet an address space can hold
+    join_pcs: tuple[frozenset[int], ...] = ()  # per program, the pcs of join
+    exit_sigs: tuple[int, ...] = (SIGCHLD,)  # the exit signals a task can have, but 0 and -1
 
 
 def frame_pcs(p: ir.ProgramIR) -> list[frozenset[int]]:
@@ -292,6 +316,7 @@ def signal_numbers(scenario: ir.ScenarioIR) -> tuple[tuple[int, ...], tuple[int,
                     nodefer |= bool((static_value(instr.args[2]) or 0) & SA_NODEFER)
             elif signo is not None and 1 <= signo <= NSIG_STANDARD:
                 cands.add(signo)
+    cands.update(exit_signals(scenario))  # sent to the parent at a child's exit
     caught = [p for p in scenario.programs if p.handlers]
     frames = len(sigs) + (2 if nodefer else 0) if caught else 0
     return tuple(sorted(sigs)), tuple(sorted(cands)), frames
@@ -328,8 +353,9 @@ def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:
     any_local = set().union(*(x for frames in frame_status for x in frames))
     any_mem = set().union(*status_mem) if status_mem else set()
     sigs, cands, frames = signal_numbers(scenario) if uses_signals(scenario) else ((), (), 0)
+    bound = task_bound(scenario)
     return Layout(
-        slots=task_bound(scenario),
+        slots=bound,
         locals=tuple(3 if k in any_local else 1 for k in range(n_locals)),
         mem=tuple(3 if k in any_mem else 1 for k in range(n_mem)),
         named=scenario.named,
@@ -344,6 +370,32 @@ def layout(scenario: ir.ScenarioIR, keep_zombie_values: bool) -> Layout:
         pc_status=tuple(pc_status),
         handlers=tuple(tuple(p.handlers) for p in scenario.programs),
         suspends=tuple(_call_pcs(p, "sigsuspend") for p in scenario.programs),
+        threads=uses_clone(scenario),
+        joins=bound if uses_join(scenario) else 0,
+        join_pcs=tuple(_call_pcs(p, "join") for p in scenario.programs),
+        exit_sigs=exit_signals(scenario),
+    )
+
+
+def exit_signals(scenario: ir.ScenarioIR) -> tuple[int, ...]:
+    """SIGCHLD, and the exit signals clone flags name (1..31)."""
+    out = {SIGCHLD}
+    for p in scenario.programs:
+        for instr in p.code:
+            if isinstance(instr, ir.Spawn) and instr.kind == "clone":
+                _, exit_signal = legacy_split(static_value(instr.flags) or 0)
+                if 1 <= exit_signal <= NSIG_STANDARD:
+                    out.add(exit_signal)
+    return tuple(sorted(out))
+
+
+def uses_clone(scenario: ir.ScenarioIR) -> bool:
+    """Whether a task can be created with clone flags of its own (a thread,
+    a clone): then tasks have thread groups and exit signals."""
+    return any(
+        isinstance(instr, ir.Spawn) and instr.kind in ("clone", "thread")
+        for p in scenario.programs
+        for instr in p.code
     )
 
 

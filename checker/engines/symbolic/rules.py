@@ -23,6 +23,15 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from checker.engines.symbolic.groups import (
+    alive_thread,
+    alone,
+    group_put,
+    list_key,
+    members,
+    others_alive,
+    pick,
+)
 from checker.engines.symbolic.layout import (
     CONTINUED,
     DFL,
@@ -37,7 +46,7 @@ from checker.engines.symbolic.layout import (
     VFORK_CALL,
     Layout,
 )
-from checker.engines.symbolic.signal_rules import SignalRules, deliverable
+from checker.engines.symbolic.signal_rules import SignalRules, deliverable, start_group_exit
 from checker.engines.symbolic.sstate import (
     Cell,
     Named,
@@ -51,7 +60,10 @@ from checker.engines.symbolic.sstate import (
     ite_state,
     leaves,
     put,
+    raw_status,
+    split_status,
     value_terms,
+    var_values,
 )
 from checker.engines.symbolic.terms import (
     Ctx,
@@ -65,10 +77,13 @@ from checker.engines.symbolic.terms import (
     lookup,
     low_bits,
     term,
+    tgid,
 )
+from checker.engines.symbolic.thread_rules import SpawnArgs, ThreadRules, spawn_args
 from checker.kernel.exec import Image
+from checker.kernel.fork import CLONE_PARENT, CLONE_THREAD, CLONE_VFORK, CLONE_VM
 from checker.kernel.model import SIGNAL_CALLS
-from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, INIT_PID
+from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, GROUP_EXIT, INIT_PID
 from checker.kernel.wait import VALID_OPTIONS
 from checker.lang import ir
 from checker.lang.constants import (
@@ -79,10 +94,12 @@ from checker.lang.constants import (
     ENOENT,
     ESRCH,
     INT_MIN,
+    SIGCHLD,
     WALL,
     WCLONE,
     WCONTINUED,
     WNOHANG,
+    WNOTHREAD,
     WUNTRACED,
 )
 
@@ -142,7 +159,14 @@ def set_cell(cells: tuple[Cell, ...], k: int, value: Any) -> tuple[Cell, ...]:
 
 
 def children_count(s: SState, pid: Any) -> Any:
-    return z3.Sum([z3.If(z3.And(c.alive, c.ppid == pid), 1, 0) for c in s.slots])
+    """The length of a task's children list (thread-group leaders only)."""
+    return z3.Sum([z3.If(z3.And(c.alive, c.ppid == pid, leads(c)), 1, 0) for c in s.slots])
+
+
+def leads(c: Slot) -> Any:
+    """The task leads its thread group: it is a process, on its parent's
+    children list (a thread is on none)."""
+    return TRUE if c.tgid is None else c.pid == c.tgid
 
 
 # ------------------------------------------------------------ the relation
@@ -161,6 +185,7 @@ class Rules:
         self.default_init = scenario.init is None
         self.fault_exec = "exec" in scenario.faults
         self.signals = SignalRules(self)
+        self.threads = ThreadRules(self)
         # whether two tasks can share an address space (vfork)
         self.shared_mm = any(
             isinstance(instr, ir.Spawn) and instr.kind != "fork"
@@ -243,7 +268,7 @@ class Rules:
         guarded: list[tuple[Any, Outcome]] = []
         enabled = []
         for i, sl in enumerate(pre.slots):
-            exits: list[tuple[Any, tuple[Cell, ...], Any]] = []
+            exits: list[tuple[Any, tuple[Cell, ...], Any, Any]] = []
             runs = z3.And(z3.Not(pre.failed), sl.alive, sl.st == R)
             enabled.append(runs)
             code_runs = runs
@@ -272,12 +297,13 @@ class Rules:
                             guarded.append((z3.And(g, out.guard), out))
             if exits:
                 # every `exit` this slot may take, as one do_exit: the rule is
-                # the same, only the status and the last locals differ
-                g, L, value = exits[-1]
-                for g2, L2, v2 in reversed(exits[:-1]):
+                # the same, only the status, the kind and the last locals differ
+                g, L, value, thread = exits[-1]
+                for g2, L2, v2, t2 in reversed(exits[:-1]):
                     L, value = ite_cells(g2, L2, L), z3.If(g2, v2, value)
+                    thread = z3.If(g2, t2, thread)
                     g = z3.Or(g2, g)
-                for out in self.exit(pre, i, L, value):
+                for out in self.exit(pre, i, L, value, thread):
                     guarded.append((z3.And(g, out.guard), out))
         if self.default_init:
             can, after = self.init_reap(pre)
@@ -348,35 +374,7 @@ class Rules:
         if isinstance(instr, ir.Skip):
             return [Outcome(TRUE, TRUE, self.store_next(s, i, prog, instr.next, L, None, None))]
         if isinstance(instr, ir.Spawn):
-            if instr.kind == "vfork":
-                # asleep in wait_for_vfork_done, or back from it
-                back = me.wopt == VFORK_CALL
-                outs = self.fork(s, i, prog, pc, instr, L, ch)
-                s2 = s
-                if self.lay.signals:
-                    # a fatal signal ended the wait: wait_for_vfork_done
-                    # clears the child's vfork_done
-                    s2 = replace(
-                        s,
-                        slots=tuple(
-                            c.set(
-                                vparent=z3.If(
-                                    z3.And(c.alive, c.pid == me.wpid, c.vparent == me.pid),
-                                    z3.IntVal(0),
-                                    c.vparent,
-                                )
-                            )
-                            for c in s.slots
-                        ),
-                    )
-                after = self.store_next(
-                    s2, i, prog, instr.next, L, instr.target, me.wpid,
-                    wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
-                )  # fmt: skip
-                return [Outcome(z3.And(z3.Not(back), o.guard), o.ok, o.state) for o in outs] + [
-                    Outcome(z3.And(back, ch.alt == 0), TRUE, after)
-                ]
-            return self.fork(s, i, prog, pc, instr, L, ch)
+            return self.spawn(s, i, prog, pc, instr, L, ch)
         if isinstance(instr, ir.Exec):
             return self.exec_image(s, i, prog, instr, L, ch)
         if isinstance(instr, ir.Return):
@@ -396,9 +394,13 @@ class Rules:
         if isinstance(instr, ir.Syscall):
             if instr.name in ("wait", "waitpid"):
                 return self.wait(s, i, prog, pc, instr, L, ctx, ch)
+            if instr.name == "join":
+                return [
+                    Outcome(ch.alt == 0, TRUE, self.threads.join(s, i, prog, pc, instr, L, ctx))
+                ]
             if instr.name == "set_subreaper":
                 # kernel/sys.c prctl(PR_SET_CHILD_SUBREAPER): the group's flag
-                s2 = put(s, i, me.set(subreaper=TRUE))
+                s2 = group_put(s, i, subreaper=TRUE)
                 return [
                     Outcome(
                         TRUE,
@@ -474,12 +476,66 @@ class Rules:
         )
         return z3.If(some, best, newpid == 0)
 
-    def fork(self, s, i, prog, pc, instr: ir.Spawn, L, ch) -> list[Outcome]:
-        """kernel/fork.c kernel_clone -> copy_process (fork.py), for fork
-        and vfork. A vfork child shares its parent's address space
-        (CLONE_VM), and the parent sleeps (D) in wait_for_vfork_done until
-        the child execs or exits."""
-        vfork = instr.kind == "vfork"
+    def spawn(self, s, i, prog, pc, instr: ir.Spawn, L, ch) -> list[Outcome]:
+        """fork, vfork, clone, thread (model.Kernel._spawn): EINVAL for a
+        flag set copy_process refuses, else a new task; with CLONE_VFORK
+        the caller sleeps until it returns in a later step."""
+        me = s.slots[i]
+        args = spawn_args(instr)
+        invalid = self.store_next(
+            s, i, prog, instr.next, L, instr.target, z3.IntVal(-1),
+            errno=z3.IntVal(EINVAL), wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
+        )  # fmt: skip
+        if args.invalid:
+            return [Outcome(ch.alt == 0, TRUE, invalid)]
+        outs = self.fork(s, i, prog, pc, instr, L, ch, args)
+        if args.invalid_for_init:
+            # SIGNAL_UNKILLABLE is on init's signal_struct: its threads too
+            bad = tgid(me) == INIT_PID
+            outs = [Outcome(z3.And(z3.Not(bad), o.guard), o.ok, o.state) for o in outs]
+            outs.append(Outcome(z3.And(bad, ch.alt == 0), TRUE, invalid))
+        if not args.flags & CLONE_VFORK:
+            return outs
+        # asleep in wait_for_vfork_done, or back from it
+        back = me.wopt == VFORK_CALL
+        s2 = s
+        if self.lay.signals:
+            # a fatal signal ended the wait: wait_for_vfork_done clears the
+            # child's vfork_done
+            s2 = replace(
+                s,
+                slots=tuple(
+                    c.set(
+                        vparent=z3.If(
+                            z3.And(c.alive, c.pid == me.wpid, c.vparent == me.pid),
+                            z3.IntVal(0),
+                            c.vparent,
+                        )
+                    )
+                    for c in s.slots
+                ),
+            )
+        after = self.store_next(
+            s2, i, prog, instr.next, L, instr.target, me.wpid,
+            wpid=z3.IntVal(0), wopt=z3.IntVal(NO_CALL),
+        )  # fmt: skip
+        return [Outcome(z3.And(z3.Not(back), o.guard), o.ok, o.state) for o in outs] + [
+            Outcome(z3.And(back, ch.alt == 0), TRUE, after)
+        ]
+
+    def children_count(self, s: SState, pid: Any) -> Any:
+        return children_count(s, pid)
+
+    def snapshot(self, s: SState, me: Slot, L: tuple[Cell, ...]) -> tuple[Named, ...]:
+        return snapshot(s, me, L)
+
+    def fork(self, s, i, prog, pc, instr: ir.Spawn, L, ch, args: SpawnArgs) -> list[Outcome]:
+        """kernel/fork.c kernel_clone -> copy_process (fork.py), once the
+        flags have passed. With CLONE_VM the child shares the caller's
+        address space; with CLONE_VFORK the caller sleeps (D) in
+        wait_for_vfork_done until the child execs or exits."""
+        vfork = bool(args.flags & CLONE_VFORK)
+        share_mm = bool(args.flags & CLONE_VM)
         me = s.slots[i]
         alive = z3.Sum([z3.If(sl.alive, 1, 0) for sl in s.slots])
         # copy_process: nr_threads >= max_threads -> EAGAIN; alloc_pid: none free
@@ -492,7 +548,7 @@ class Rules:
         if instr.cstyle and instr.target is not None:
             if instr.target.kind == ir.LOCAL:
                 cL = set_cell(cL, instr.target.slot, z3.IntVal(0))
-            elif instr.target.kind == ir.VAR and vfork:
+            elif instr.target.kind == ir.VAR and share_mm:
                 # the child's store lands in the memory it shares
                 shared = self.store_var(s, i, instr.target.slot, z3.IntVal(0))
                 child_mem = shared.slots[i].mem
@@ -502,10 +558,14 @@ class Rules:
         child_errno = me.errno
         if instr.cstyle and instr.target is not None and instr.target.kind == ir.ERRNO:
             child_errno = z3.IntVal(0)
+        thread_fields = self.threads.child_fields(s, me, args, pid)
+        # CLONE_PARENT, CLONE_THREAD: the caller's real parent is the new task's
+        ppid = me.ppid if args.flags & (CLONE_PARENT | CLONE_THREAD) else me.pid
+        new_ids = self.threads.new_ids(args, self.lay.threads)
         child = Slot(
             alive=TRUE,
             pid=pid,
-            ppid=me.pid,
+            ppid=ppid,
             pgid=me.pgid,
             st=code(R),
             prog=z3.IntVal(prog.index),
@@ -516,15 +576,16 @@ class Rules:
             xval=z3.IntVal(0),
             errno=child_errno,
             subreaper=FALSE,
-            # list_add_tail(&p->sibling, &p->real_parent->children)
-            cpos=children_count(s, me.pid),
+            # list_add_tail(&p->sibling, &p->real_parent->children); a
+            # thread joins its group's thread list instead
+            cpos=z3.IntVal(0) if args.flags & CLONE_THREAD else children_count(s, ppid),
             ident=z3.IntVal(-1),
             wpid=z3.IntVal(0),
             wopt=z3.IntVal(NO_CALL),
-            mm=me.mm if vfork else s.next_mm + 1,
+            mm=me.mm if share_mm else s.next_mm + 1,
             vparent=me.pid if vfork else z3.IntVal(0),
             **self.child_signals(me),
-        )
+        ).set(**thread_fields)
         # the child goes into the first free slot
         born = shared
         taken = TRUE
@@ -536,7 +597,7 @@ class Rules:
             born,
             last_pid=pid,
             lost=z3.Or(s.lost, taken),
-            next_mm=s.next_mm if vfork else s.next_mm + 1,
+            next_mm=s.next_mm + 1 if new_ids else s.next_mm,
         )
         if vfork:
             # wait_for_vfork_done: vfork returns the pid in a later step
@@ -561,13 +622,16 @@ class Rules:
 
     # -------------------------------------------------------- exec
     def exec_image(self, s, i, prog, instr: ir.Exec, L, ch) -> list[Outcome]:
-        """fs/exec.c begin_new_exec (exec.py) for a process of one thread:
-        a fresh image in a fresh address space, which releases a vfork
-        parent; with `faults { exec }` it may fail with ENOENT instead."""
-        me = s.slots[i]
+        """fs/exec.c begin_new_exec (exec.py): de_thread, then a fresh image
+        in a fresh address space, which releases a vfork parent; with
+        `faults { exec }` it may fail with ENOENT instead."""
         image = self.images[instr.program]  # the explicit model's: pc, locals, vars
         ident = image.ident
-        s2 = self.vfork_release(s, i)
+        s1 = s
+        if self.lay.threads:
+            s1 = self.threads.de_thread(s, i)
+        me = s1.slots[i]
+        s2 = self.vfork_release(s1, i)
         # PROG.X keeps the values of the image it leaves; a second task
         # beginning as a program PROG.X names is the explicit model's
         # ModelError (its replay raises it)
@@ -580,12 +644,28 @@ class Rules:
             prog=z3.IntVal(image.prog),
             pc=code(image.pc),
             locals=value_terms(self.lay.locals, image.locals),
-            mem=value_terms(self.lay.mem, image.mem),
+            mem=value_terms(self.lay.mem, var_values(self.lay, image.mem)),
             mm=s.next_mm + 1,
             errno=z3.IntVal(0),
             ident=z3.IntVal(ident),
             **self.exec_signals(me),
         )
+        if self.lay.threads:
+            # unshare_sighand: a table of its own; exit signal SIGCHLD; a
+            # fresh address space has no unjoined threads
+            new = new.set(
+                sh=s.next_mm + 1,
+                exsig=z3.IntVal(SIGCHLD),
+                ended=tuple(z3.IntVal(0) for _ in new.ended),
+            )
+            # self_exec_id++: its children's parent_exec_id no longer matches
+            s2 = replace(
+                s2,
+                slots=tuple(
+                    c.set(pexec=z3.If(z3.And(c.alive, c.ppid == me.pid), TRUE, c.pexec))
+                    for c in s2.slots
+                ),
+            )
         done = replace(
             put(s2, i, new),
             named=tuple(named),
@@ -620,35 +700,65 @@ class Rules:
         instr: ir.Exit,
         g: Any,
         L: tuple[Cell, ...],
-        exits: list[tuple[Any, tuple[Cell, ...], Any]],
+        exits: list[tuple[Any, tuple[Cell, ...], Any, Any]],
     ) -> list[tuple[Any, Outcome]]:
         """One `exit` slot i may take under g: its status goes to `exits`
-        (see build); an arithmetic error in it fails here."""
+        (see build); an arithmetic error in it fails here. `exit_thread`
+        ends the thread; the end of a clone block whose flags made it a
+        thread too (Exit.thread None: a task that is not its leader)."""
         me = s.slots[i]
         ctx = Ctx(s, self.lay, me, L, me.mem)
         value = as_int(term(instr.code, ctx))
+        thread = z3.BoolVal(instr.thread) if instr.thread is not None else z3.Not(leads(me))
         if not ctx.errors:
-            exits.append((g, L, value))
+            exits.append((g, L, value, thread))
             return []
         fine, failed = arithmetic_errors(s, ctx)
-        exits.append((z3.And(g, fine), L, value))
+        exits.append((z3.And(g, fine), L, value, thread))
         return [(z3.And(g, failed.guard), failed)]
 
-    def exit(self, s: SState, i: int, L: tuple[Cell, ...], value: Any):
-        """kernel/exit.c do_group_exit -> do_exit (exit.py) for a process of
-        one thread: re-parent the children, become a zombie, notify the
-        parent. init's exit panics: a violation of `assertions`."""
+    def exit(self, s: SState, i: int, L: tuple[Cell, ...], value: Any, thread: Any):
+        """`exit` (exit_group: kernel/exit.c do_group_exit) and
+        `exit_thread` (the exit syscall: do_exit of the thread alone), as in
+        model.Kernel._exit. The end of init's group panics: a violation of
+        `assertions`."""
         me = s.slots[i]
-        is_init = me.pid == INIT_PID
-        died = self.do_exit(s, i, L, low_bits(value, 8))
+        kind, val = z3.IntVal(EXITED), low_bits(value, 8)
+        if not self.lay.threads:
+            is_init = me.pid == INIT_PID
+            died = self.do_exit(s, i, L, kind, val)
+        else:
+            live = [z3.And(g, s.slots[k].st != Z) for k, g in members(s, i) if k != i]
+            is_init = z3.And(me.tgid == INIT_PID, z3.Or(z3.Not(thread), z3.Not(z3.Or(live))))
+            died = ite_state(
+                thread, self.do_exit(s, i, L, kind, val), self.do_group_exit(s, i, L, kind, val)
+            )
         return [
             Outcome(is_init, TRUE, replace(s, failed=TRUE)),
             Outcome(z3.Not(is_init), TRUE, died),
         ]
 
-    def find_new_reaper(self, s: SState, father: Slot) -> Any:
-        """kernel/exit.c find_new_reaper without threads: the nearest
-        ancestor marked child_subreaper that is alive, else init."""
+    def do_group_exit(self, s: SState, i: int, L: tuple[Cell, ...], kind: Any, val: Any) -> SState:
+        """kernel/exit.c do_group_exit (exit.py): the first thread to get
+        here records the group's status and queues SIGKILL on the others
+        (zap_other_threads); a later one dies with the recorded status.
+        Then the caller's own do_exit."""
+        if not self.lay.threads:
+            return self.do_exit(s, i, L, kind, val)
+        me = s.slots[i]
+        recorded = me.gexit != 0
+        rk, rv = split_status(me.gexit - GROUP_EXIT)
+        live = [z3.And(g, s.slots[k].st != Z) for k, g in members(s, i) if k != i]
+        zaps = z3.And(z3.Not(recorded), z3.Or(live))
+        s = ite_state(zaps, start_group_exit(s, i, raw_status(kind, val), i), s)
+        return self.do_exit(s, i, L, z3.If(recorded, rk, kind), z3.If(recorded, rv, val))
+
+    def find_new_reaper(self, s: SState, i: int) -> tuple[Any, Any]:
+        """kernel/exit.c find_new_reaper (exit.py): a live thread of the same
+        group; else the nearest ancestor marked child_subreaper that has a
+        live thread (that thread); else init. Also whether the reaper is of
+        the exiting task's own group."""
+        father = s.slots[i]
         chain = []
         a = father.ppid
         for _ in range(len(s.slots)):
@@ -656,83 +766,175 @@ class Rules:
             a = lookup(s, a, lambda sl: sl.ppid, z3.IntVal(0))
         reaper: Any = z3.IntVal(INIT_PID)
         for a in reversed(chain):
-            marked = lookup(s, a, lambda sl: z3.And(sl.subreaper, sl.st != Z), FALSE)
-            reaper = z3.If(z3.And(a != INIT_PID, a != 0, marked), a, reaper)
-        return reaper
+            if father.tgid is None:
+                marked = lookup(s, a, lambda sl: z3.And(sl.subreaper, sl.st != Z), FALSE)
+                found = a
+            else:
+                # is_child_subreaper is the group's; find_alive_thread of it
+                alive = alive_thread(s, lookup(s, a, lambda sl: sl.tgid, z3.IntVal(0)), 0)
+                marked = z3.And(lookup(s, a, lambda sl: sl.subreaper, FALSE), z3.Or(alive))
+                found = pick(alive, [sl.pid for sl in s.slots], a)
+            reaper = z3.If(z3.And(a != INIT_PID, a != 0, marked), found, reaper)
+        if father.tgid is None:
+            return reaper, FALSE
+        thread = alive_thread(s, father.tgid, father.pid)
+        return z3.If(z3.Or(thread), pick(thread, [sl.pid for sl in s.slots], 0), reaper), z3.Or(
+            thread
+        )
 
-    def do_exit(
-        self, s: SState, i: int, L: tuple[Cell, ...], status: Any, kind: int = EXITED
-    ) -> SState:
-        """kernel/exit.c do_exit -> exit_notify (exit.py do_exit) for a
-        process of one thread, as one step: `kind` EXITED with code
-        `status`, or SIGNALED by signal `status`."""
-        s = self.vfork_release(s, i)
+    def reparent(
+        self, s: SState, i: int, reaper: Any, threaded: Any
+    ) -> tuple[SState, list[tuple[Any, int]]]:
+        """kernel/exit.c forget_original_parent: every child of the exiting
+        task (each thread of each child process) gets the reaper as its real
+        parent, appended in order to its children list (list_splice_tail_init).
+        Moved to another process, a child's exit signal becomes SIGCHLD and
+        its parent_exec_id the new parent's (reparent_leader). Returns, with
+        the state, the inherited zombies to report to the reaper."""
         me = s.slots[i]
-        L = self.signals.program_locals(me, L)
-        reaper = self.find_new_reaper(s, me)
-        # forget_original_parent: the children go to the reaper, appended
-        # in their order (list_splice_tail_init); an inherited zombie is
-        # reported to its new parent (wakes its waiters)
         base = children_count(s, reaper)
         slots = list(s.slots)
-        adopted_zombies = []
+        adopted = []
         for j, c in enumerate(s.slots):
             if j == i:
                 continue
             mine = z3.And(c.alive, c.ppid == me.pid)
-            slots[j] = c.set(
-                ppid=z3.If(mine, reaper, c.ppid), cpos=z3.If(mine, base + c.cpos, c.cpos)
+            changes = dict(
+                ppid=z3.If(mine, reaper, c.ppid),
+                cpos=z3.If(z3.And(mine, leads(c)), base + c.cpos, c.cpos),
             )
-            adopted_zombies.append((z3.And(mine, c.st == Z), j))
+            if self.lay.threads:
+                moved = z3.And(mine, z3.Not(threaded))
+                changes.update(
+                    pexec=z3.If(moved, FALSE, c.pexec),
+                    exsig=z3.If(z3.And(moved, leads(c)), z3.IntVal(SIGCHLD), c.exsig),
+                )
+            slots[j] = c.set(**changes)
+            adopted.append((z3.And(mine, leads(c), c.st == Z, alone(s, j), z3.Not(threaded)), j))
+        return replace(s, slots=tuple(slots)), adopted
+
+    def do_exit(self, s: SState, i: int, L: tuple[Cell, ...], kind: Any, val: Any) -> SState:
+        """kernel/exit.c do_exit -> exit_notify (exit.py do_exit), as one
+        step, with the wait status (kind, val): EXITED with a code, or
+        SIGNALED by a signal. A thread that is not its group's leader is
+        released at once; a leader whose threads live on stays a silent
+        zombie (delay_group_leader) until the last of them is released."""
+        lay = self.lay
+        s = self.vfork_release(s, i)
+        me = s.slots[i]
+        L = self.signals.program_locals(me, L)
+        if lay.threads:
+            s = self.threads.thread_released(s, i, others_alive(s, i))
+        reaper, threaded = self.find_new_reaper(s, i)
+        s, adopted = self.reparent(s, i, reaper, threaded)
+        me = s.slots[i]
+        s = replace(s, named=snapshot(s, me, L))
         # the zombie keeps its last locals (for T.X and PROG.X)
         zombie = me.set(
             st=code(Z),
-            xkind=z3.IntVal(kind),
-            xval=status,
+            xkind=kind,
+            xval=val,
             pc=code(-1),
             locals=L,
             wpid=z3.IntVal(0),
             wopt=z3.IntVal(NO_CALL),
-            **dead_signals(self.lay),  # exit_signals ...: none of it is visible any more
+            **dead_signals(lay),  # exit_signals ...: none of it is visible any more
         )
-        slots[i] = zombie
-        named = snapshot(s, me, L)
-        if self.lay.signals:
-            return self.exit_notify(
-                replace(s, slots=tuple(slots), named=tuple(named)), i, reaper, adopted_zombies
+        if lay.threads:
+            zombie = zombie.set(sh=z3.IntVal(0), ended=tuple(z3.IntVal(0) for _ in me.ended))
+        if not lay.signals:
+            return self.wake_for_exit(put(s, i, zombie), i, reaper, adopted)
+        s = self.notify_adopted(s, reaper, adopted)
+        if not lay.threads:
+            return self.leader_done(put(s, i, zombie), i)
+        # a leader whose threads live on: delay_group_leader keeps the
+        # group's signal_struct in its entry, and notifies nobody yet
+        others = others_alive(s, i)
+        delayed = zombie.set(shared=me.shared, gexit=me.gexit, stop=me.stop, cont=me.cont)
+        as_leader = ite_state(others, put(s, i, delayed), self.leader_done(put(s, i, zombie), i))
+        # a thread: released at once; if its leader is a zombie waiting
+        # for the group to empty and it was the last, the group is done,
+        # with this thread's status unless one was recorded
+        gone = release(s, [TRUE if j == i else FALSE for j in range(len(s.slots))])
+        as_thread = gone
+        for k, ld in enumerate(s.slots):
+            if k == i:
+                continue
+            last = z3.And(
+                ld.alive,
+                ld.pid == me.tgid,
+                ld.st == Z,
+                *[
+                    z3.Not(z3.And(q.alive, q.tgid == me.tgid))
+                    for j, q in enumerate(s.slots)
+                    if j not in (i, k)
+                ],
             )
-        # do_notify_parent -> __wake_up_parent: the parent's waiters whose
-        # selection takes this child; and the reaper's, for adopted zombies
-        for j, w in enumerate(slots):
+            done = put(gone, k, gone.slots[k].set(xkind=kind, xval=val))
+            as_thread = ite_state(last, self.leader_done(done, k), as_thread)
+        return ite_state(leads(me), as_leader, as_thread)
+
+    def leader_done(self, s: SState, j: int) -> SState:
+        """exit.py _leader_done: the group is empty and its leader (slot j)
+        a zombie: its status is the group's recorded one if any, else its
+        own; its group fields go; it notifies its parent with its exit
+        signal and is released at once if the parent does not want it."""
+        ld = s.slots[j]
+        if self.lay.threads:
+            recorded = ld.gexit != 0
+            rk, rv = split_status(ld.gexit - GROUP_EXIT)
+            zero = z3.IntVal(0)
+            ld = ld.set(
+                xkind=z3.If(recorded, rk, ld.xkind),
+                xval=z3.If(recorded, rv, ld.xval),
+                shared=z3.BitVecVal(0, ld.shared.size()),
+                gexit=zero,
+                stop=zero,
+                cont=zero,
+            )
+            s = put(s, j, ld)
+        s, auto = self.signals.notify_parent(s, ld)
+        return release(s, [auto if k == j else FALSE for k in range(len(s.slots))])
+
+    def notify_adopted(self, s: SState, reaper: Any, adopted: list[tuple[Any, int]]) -> SState:
+        """forget_original_parent -> do_notify_parent for each inherited
+        zombie (its exit signal is SIGCHLD now): the reaper's waiters woken,
+        and the zombie released if the reaper does not want zombies. A
+        second SIGCHLD to the same reaper changes nothing the first did not
+        (it coalesces), so one is sent for all."""
+        if not adopted:
+            return s
+        when = z3.Or([zc for zc, _ in adopted])
+        child = s.slots[adopted[0][1]].set(ppid=reaper)
+        if self.lay.threads:
+            child = child.set(exsig=z3.IntVal(SIGCHLD), pexec=FALSE)
+        s, autoreap = self.signals.send_exit_signal(s, child, when)
+        for zc, k in adopted:
+            s = self.signals.wake_waiters(s, s.slots[k], zc)
+        gone = [FALSE] * len(s.slots)
+        for zc, k in adopted:
+            gone[k] = z3.And(zc, autoreap)
+        return release(s, gone)
+
+    def wake_for_exit(
+        self, s: SState, i: int, reaper: Any, adopted: list[tuple[Any, int]]
+    ) -> SState:
+        """do_notify_parent without signals (SIGCHLD is dropped at SIG_DFL):
+        __wake_up_parent of the parent's waiters whose selection takes this
+        child, and of the reaper's, for adopted zombies."""
+        zombie = s.slots[i]
+        slots = list(s.slots)
+        for j, w in enumerate(s.slots):
             if j == i:
                 continue
             # child_wait_callback: eligible_pid on the wait the waiter sleeps in
-            wakes = [z3.And(w.pid == me.ppid, eligible_pid(w.wpid, w.pgid, zombie))]
-            for zc, k in adopted_zombies:
+            wakes = [z3.And(w.pid == zombie.ppid, eligible_pid(w.wpid, w.pgid, zombie))]
+            for zc, k in adopted:
                 c = s.slots[k]
                 wakes.append(z3.And(zc, w.pid == reaper, eligible_pid(w.wpid, w.pgid, c)))
             asleep = z3.And(w.alive, w.st == S, w.prog >= 0)
             slots[j] = w.set(st=z3.If(z3.And(asleep, z3.Or(wakes)), code(R), w.st))
-        return replace(s, slots=tuple(slots), named=tuple(named))
-
-    def exit_notify(self, s: SState, i: int, reaper: Any, adopted: list[tuple[Any, int]]) -> SState:
-        """The notifications of do_exit with signals (exit.py): each
-        inherited zombie reported to the reaper (kernel/exit.c
-        forget_original_parent -> do_notify_parent) and released if the
-        reaper does not want zombies, then the exiting task's own report to
-        its parent (exit_notify). A second SIGCHLD to the same reaper
-        changes nothing the first did not (it coalesces), so one is sent for
-        all."""
-        if adopted:
-            s, autoreap = self.signals.sigchld_to(s, reaper, z3.Or([zc for zc, _ in adopted]))
-            for zc, k in adopted:
-                s = self.signals.wake_waiters(s, s.slots[k], zc)
-            gone = [FALSE] * len(s.slots)
-            for zc, k in adopted:
-                gone[k] = z3.And(zc, autoreap)
-            s = release(s, gone)
-        s, auto = self.signals.notify_parent(s, s.slots[i])
-        return release(s, [auto if j == i else FALSE for j in range(len(s.slots))])
+        return replace(s, slots=tuple(slots))
 
     def child_signals(self, me: Slot) -> dict[str, Any]:
         """copy_process: the child has the caller's mask, a copy of its
@@ -782,16 +984,41 @@ class Rules:
         group = z3.If(upid == 0, me.pgid, -upid)
         no_group = z3.Not(z3.Or([z3.And(c.alive, c.pgid == group) for c in s.slots]))
         no_pid = z3.Not(exists_pid(s, upid))
-        # eligible_child: without __WALL, a child whose exit signal is SIGCHLD
-        # (every child here) is seen only without __WCLONE
-        clone_ok = z3.Or(bit(WALL), z3.Not(bit(WCLONE)))
         elig = []
         for j, c in enumerate(s.slots):
             if j == i:
                 elig.append(FALSE)
                 continue
-            elig.append(z3.And(c.alive, c.ppid == me.pid, eligible_pid(upid, me.pgid, c), clone_ok))
-        zombies = [z3.And(e, c.st == Z) for e, c in zip(elig, s.slots, strict=True)]
+            if not self.lay.threads:
+                # eligible_child: every child's exit signal is SIGCHLD, seen
+                # only without __WCLONE (or with __WALL)
+                elig.append(
+                    z3.And(
+                        c.alive,
+                        c.ppid == me.pid,
+                        eligible_pid(upid, me.pgid, c),
+                        z3.Or(bit(WALL), z3.Not(bit(WCLONE))),
+                    )
+                )
+                continue
+            # a child process of this thread, or (without __WNOTHREAD) of
+            # another thread of its group (wait.py _scan)
+            ours = z3.Or(
+                c.ppid == me.pid,
+                z3.And(
+                    z3.Not(bit(WNOTHREAD)),
+                    z3.Or([z3.And(p.alive, p.pid == c.ppid, p.tgid == me.tgid) for p in s.slots]),
+                ),
+            )
+            # eligible_child: without __WALL, a "clone child" (exit signal
+            # not SIGCHLD) only with __WCLONE, the others only without
+            clone_ok = z3.Or(bit(WALL), (c.exsig != SIGCHLD) == bit(WCLONE))
+            elig.append(z3.And(c.alive, leads(c), ours, eligible_pid(upid, me.pgid, c), clone_ok))
+        # a zombie is reaped unless its threads live on (delay_group_leader)
+        zombies = [
+            z3.And(e, c.st == Z, alone(s, j))
+            for j, (e, c) in enumerate(zip(elig, s.slots, strict=True))
+        ]
         reportable = zombies
         if self.lay.signals:
             # wait_task_stopped (WUNTRACED) and wait_task_continued (WCONTINUED)
@@ -803,7 +1030,7 @@ class Rules:
                 for e, c in zip(elig, s.slots, strict=True)
             ]
             reportable = [z3.Or(a, b, c) for a, b, c in zip(zombies, stopped, conts, strict=True)]
-        first = first_in_list(s, reportable)
+        first = self.first_in_scan(s, i, reportable)
         failed_rec = (z3.IntVal(-1), z3.IntVal(0), z3.IntVal(0))
         nothing_rec = (z3.IntVal(0), z3.IntVal(0), z3.IntVal(0))
 
@@ -873,28 +1100,60 @@ class Rules:
 
     def report(self, s: SState, first: list[Any], stopped: list[Any], done: Any) -> SState:
         """wait_task_stopped and wait_task_continued: the first reportable
-        child in list order, a stopped one (its stop code cleared) or a
-        continued one (CONT_REPORT cleared)."""
+        child in scan order, a stopped one (its group's stop code cleared)
+        or a continued one (CONT_REPORT cleared)."""
         rec: Any = (z3.IntVal(0), z3.IntVal(0), z3.IntVal(0))
-        slots = []
-        for f, st, c in zip(first, stopped, s.slots, strict=True):
+        out = s
+        for j, (f, st, c) in enumerate(zip(first, stopped, s.slots, strict=True)):
             kind = z3.If(st, z3.IntVal(STOPPED), z3.IntVal(CONTINUED))
             val = z3.If(st, c.stop, z3.IntVal(0))
             rec = tuple(z3.If(f, x, y) for x, y in zip((c.pid, kind, val), rec, strict=True))
-            slots.append(
-                c.set(
-                    stop=z3.If(z3.And(f, st), z3.IntVal(0), c.stop),
-                    cont=z3.If(z3.And(f, z3.Not(st)), c.cont - CONT_REPORT, c.cont),
-                )
+            cleared = group_put(
+                out,
+                j,
+                stop=z3.If(st, z3.IntVal(0), c.stop),
+                cont=z3.If(st, c.cont, c.cont - CONT_REPORT),
             )
-        return done(replace(s, slots=tuple(slots)), rec)
+            out = ite_state(f, cleared, out)
+        return done(out, rec)
+
+    def first_in_scan(self, s: SState, i: int, marked: list[Any]) -> list[Any]:
+        """Of the marked children, the first wait considers (wait.py _scan):
+        the waiter's own children first, then those of the threads after
+        it in its group's thread list, wrapping round to the leader; each
+        thread's in list order."""
+        if not self.lay.threads:
+            return first_in_list(s, marked)
+        me = s.slots[i]
+        keys = []
+        for c in s.slots:
+            pk = lookup(s, c.ppid, list_key, z3.IntVal(0))
+            keys.append((pk < list_key(me), pk, c.cpos))
+
+        def before(a: tuple[Any, Any, Any], b: tuple[Any, Any, Any]) -> Any:
+            return z3.Or(
+                z3.And(z3.Not(a[0]), b[0]),
+                z3.And(a[0] == b[0], z3.Or(a[1] < b[1], z3.And(a[1] == b[1], a[2] < b[2]))),
+            )
+
+        return [
+            z3.And(
+                mj,
+                *[
+                    z3.Not(z3.And(mk, before(keys[k], keys[j])))
+                    for k, mk in enumerate(marked)
+                    if k != j
+                ],
+            )
+            for j, mj in enumerate(marked)
+        ]
 
     # -------------------------------------------------------- init
     def init_reap(self, s: SState) -> tuple[Any, SState]:
         """The default init's `for (;;) waitpid(-1, &status, __WALL)`: it
         reaps a zombie child whenever it has one (model.Kernel._init_reap)."""
         zombies = [
-            FALSE if j == 0 else z3.And(c.alive, c.ppid == INIT_PID, c.st == Z)
+            FALSE if j == 0 else z3.And(c.alive, c.ppid == INIT_PID, c.st == Z, alone(s, j))
             for j, c in enumerate(s.slots)
         ]
         return z3.Or(zombies), release(s, first_in_list(s, zombies))
@@ -943,7 +1202,7 @@ def first_in_list(s: SState, marked: list[Any]) -> list[Any]:
 
 def release(s: SState, which: list[Any]) -> SState:
     """kernel/exit.c release_task of the task in the slot `which` marks:
-    out of the table and of its parent's children list."""
+    out of the table and (a group leader) of its parent's children list."""
     slots = list(s.slots)
     for j, gone in enumerate(which):
         c = s.slots[j]
@@ -951,9 +1210,15 @@ def release(s: SState, which: list[Any]) -> SState:
     for k, sib in enumerate(s.slots):
         later = z3.Or(
             [
-                z3.And(gone, s.slots[j].ppid == sib.ppid, sib.cpos > s.slots[j].cpos)
+                z3.And(
+                    gone,
+                    leads(s.slots[j]),
+                    leads(sib),
+                    s.slots[j].ppid == sib.ppid,
+                    sib.cpos > s.slots[j].cpos,
+                )
                 for j, gone in enumerate(which)
-                if j != k
+                if j != k and not z3.is_false(gone)
             ]
         )
         slots[k] = slots[k].set(cpos=z3.If(later, sib.cpos - 1, sib.cpos))

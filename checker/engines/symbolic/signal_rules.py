@@ -19,11 +19,20 @@ store_next, settle_into and do_exit.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import z3  # type: ignore[import-untyped]
 
+from checker.engines.symbolic.groups import (
+    first_of,
+    group_of_all,
+    group_put,
+    members,
+    pick,
+    rotation,
+)
 from checker.engines.symbolic.layout import (
     AGAIN,
     DFL,
@@ -33,7 +42,6 @@ from checker.engines.symbolic.layout import (
     NO_CALL,
     PAUSE_CALL,
     RESTART,
-    SIGNALED,
     STATE_CODES,
     static_value,
 )
@@ -49,9 +57,11 @@ from checker.engines.symbolic.sstate import (
     ite_fields,
     ite_state,
     put,
+    split_status,
     value_terms,
 )
-from checker.engines.symbolic.terms import bitwise, c_int, eligible_pid, has_bit, term
+from checker.engines.symbolic.terms import bitwise, c_int, eligible_pid, has_bit, lookup, term, tgid
+from checker.kernel.model import RESTARTABLE
 from checker.kernel.signals import (
     SA_KNOWN,
     SIG_DFL,
@@ -66,7 +76,7 @@ from checker.kernel.signals import (
     procmask,
     sigmask,
 )
-from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, INIT_PID
+from checker.kernel.state import CONT_NOTIFY, CONT_REPORT, GROUP_EXIT, INIT_PID
 from checker.lang import ir
 from checker.lang.constants import (
     EINTR,
@@ -83,6 +93,7 @@ from checker.lang.constants import (
     SIGCHLD,
     SIGCONT,
     SIGKILL,
+    WNOTHREAD,
 )
 from checker.lang.constants import c_int as c_int_value
 
@@ -124,72 +135,159 @@ def set_action(sigs: tuple[int, ...], sl: Slot, sig: int, handler: Any, flags: A
     return sl.set(act=(*sl.act[:k], (handler, flags), *sl.act[k + 1 :]))
 
 
-def flush(sl: Slot, m: int) -> Slot:
-    """flush_sigqueue_mask on the process's shared and private sets."""
-    return sl.set(pending=without(sl.pending, m), shared=without(sl.shared, m))
+def table_put(
+    s: SState, i: int, sigs: tuple[int, ...], sig: int, handler: Any, flags: Any
+) -> SState:
+    """Set `sig`'s action in slot i's handler table, which every live task
+    with the same table holds too (CLONE_SIGHAND)."""
+    me = s.slots[i]
+    slots = list(s.slots)
+    for k, sl in enumerate(s.slots):
+        if k == i:
+            slots[k] = set_action(sigs, sl, sig, handler, flags)
+        elif me.sh is not None:
+            shares = z3.And(sl.alive, sl.st != code(Z), sl.sh == me.sh)
+            slots[k] = ite_fields(shares, set_action(sigs, sl, sig, handler, flags), sl)
+    return replace(s, slots=tuple(slots))
 
 
-def send_to(sigs: tuple[int, ...], sl: Slot, sig: int, group: bool) -> Slot:
-    """kernel/signal.c __send_signal_locked for a process of one thread
-    (signals.send_signal): `group` queues on the shared set (kill, SIGCHLD),
-    else on the thread's own (raise)."""
-    m = sigmask(sig)
-    # prepare_signal: SIGNAL_GROUP_EXIT or a zombie drops it
-    dropped = z3.Or(sl.gexit != 0, sl.st == code(Z))
-    prepared = sl
-    if m & SIG_KERNEL_STOP_MASK:
-        prepared = flush(sl, sigmask(SIGCONT))
-    elif sig == SIGCONT:
-        # flush the stop signals, wake a stopped task, CLD_CONTINUED to report
-        prepared = flush(sl, SIG_KERNEL_STOP_MASK)
-        was_stopped = sl.st == code(T)
-        prepared = prepared.set(
-            st=z3.If(was_stopped, code(R), sl.st),
-            cont=z3.If(was_stopped, z3.IntVal(CONT_REPORT | CONT_NOTIFY), sl.cont),
-            stop=z3.If(was_stopped, z3.IntVal(0), sl.stop),
+def flush_group(s: SState, i: int, m: int) -> SState:
+    """signals.flush_everywhere: flush_sigqueue_mask on the group's shared
+    set and every thread's private set."""
+    slots = list(s.slots)
+    for k, g in members(s, i):
+        sl = slots[k]
+        slots[k] = sl.set(
+            pending=z3.If(g, without(sl.pending, m), sl.pending),
+            shared=z3.If(g, without(sl.shared, m), sl.shared),
         )
-    handler, _ = action(sigs, prepared, sig)
-    blocked = member(prepared.blocked, sig)
+    return replace(s, slots=tuple(slots))
+
+
+def start_group_exit(s: SState, i: int, status: Any, caller: int | None) -> SState:
+    """signals.start_group_exit: SIGNAL_GROUP_EXIT with `status`, then
+    zap_other_threads: SIGKILL queued on every live thread of slot i's
+    group but the caller's, each woken."""
+    s = group_put(s, i, gexit=GROUP_EXIT + status, stop=z3.IntVal(0), cont=z3.IntVal(0))
+    slots = list(s.slots)
+    for k, g in members(s, i):
+        if k == caller:
+            continue
+        sl = slots[k]
+        zap = z3.And(g, sl.st != code(Z))
+        slots[k] = sl.set(
+            pending=z3.If(zap, sl.pending | bits(sigmask(SIGKILL)), sl.pending),
+            st=z3.If(zap, code(R), sl.st),
+        )
+    return replace(s, slots=tuple(slots))
+
+
+def send_one(sigs: tuple[int, ...], s: SState, j: int, sig: int, group: bool) -> SState:
+    """kernel/signal.c __send_signal_locked (signals.send_signal) to the
+    task in slot j: `group` queues on its process's shared set (kill,
+    SIGCHLD), else on the thread's own (raise); complete_signal picks the
+    thread that takes it."""
+    m = sigmask(sig)
+    p = s.slots[j]
+    group_of = members(s, j)
+    # prepare_signal: SIGNAL_GROUP_EXIT, or a process of zombies, drops it
+    dropped = z3.Or(
+        p.gexit != 0, z3.And([z3.Implies(g, s.slots[k].st == code(Z)) for k, g in group_of])
+    )
+    prepared = s
+    if m & SIG_KERNEL_STOP_MASK:
+        prepared = flush_group(s, j, sigmask(SIGCONT))
+    elif sig == SIGCONT:
+        # flush the stop signals, wake the stopped threads, CLD_CONTINUED to report
+        prepared = flush_group(s, j, SIG_KERNEL_STOP_MASK)
+        was_stopped = z3.Or([z3.And(g, s.slots[k].st == code(T)) for k, g in group_of])
+        slots = list(prepared.slots)
+        for k, g in group_of:
+            sl = slots[k]
+            slots[k] = sl.set(st=z3.If(z3.And(g, sl.st == code(T)), code(R), sl.st))
+        prepared = group_put(
+            replace(prepared, slots=tuple(slots)),
+            j,
+            cont=z3.If(was_stopped, z3.IntVal(CONT_REPORT | CONT_NOTIFY), p.cont),
+            stop=z3.If(was_stopped, z3.IntVal(0), p.stop),
+        )
+    pre = prepared.slots
+    # sig_ignored, by the task, or (a zombie leader) by its group's first
+    # live thread, whose handler table is the group's
+    viewer = [TRUE if k == j else FALSE for k in range(len(s.slots))]
+    if p.tgid is not None:
+        live = first_of(s, [z3.And(g, s.slots[k].st != code(Z)) for k, g in group_of_all(s, j)])
+        viewer = [
+            z3.If(p.st == code(Z), live[k], TRUE if k == j else FALSE) for k in range(len(s.slots))
+        ]
+    handler = pick(viewer, [action(sigs, sl, sig)[0] for sl in pre], z3.IntVal(DFL))
+    blocked = pick(viewer, [member(sl.blocked, sig) for sl in pre], FALSE)
     # sig_task_ignored: init takes only the signals it has a handler for
     by_init = z3.And(
-        prepared.pid == INIT_PID,
+        tgid(p) == INIT_PID,
         TRUE if m & SIG_KERNEL_ONLY_MASK else handler == DFL,
     )
     default_ignores = z3.BoolVal(bool(m & SIG_KERNEL_IGNORE_MASK))
     ignored = z3.And(
         z3.Not(blocked), z3.Or(by_init, handler == IGN, z3.And(handler == DFL, default_ignores))
     )
-    own = prepared.shared if group else prepared.pending
-    already = member(own, sig)  # legacy_queue: a standard signal coalesces
-    queued = prepared.set(**{("shared" if group else "pending"): own | bits(m)})
+    # legacy_queue: a standard signal coalesces
+    if group:
+        already = member(pre[j].shared, sig)
+        queued = group_put(prepared, j, shared=pre[j].shared | bits(m))
+    else:
+        already = member(pre[j].pending, sig)
+        queued = put(prepared, j, pre[j].set(pending=pre[j].pending | bits(m)))
+
     # complete_signal -> wants_signal, with TIF_SIGPENDING as it was before
-    before = deliverable(prepared)
-    wants = z3.And(
-        z3.Not(blocked),
-        prepared.st != code(Z),
-        z3.Or(
-            z3.BoolVal(sig == SIGKILL),
-            z3.And(prepared.st != code(T), z3.Or(prepared.st == code(R), z3.Not(before))),
-        ),
-    )
+    def wants(sl: Slot) -> Any:
+        before = (sl.pending | sl.shared) & ~sl.blocked != bits(0)
+        return z3.And(
+            z3.Not(member(sl.blocked, sig)),
+            sl.st != code(Z),
+            z3.Or(
+                z3.BoolVal(sig == SIGKILL),
+                z3.And(sl.st != code(T), z3.Or(sl.st == code(R), z3.Not(before))),
+            ),
+        )
+
+    mine = wants(pre[j])
+    chosen = [mine if k == j else FALSE for k in range(len(s.slots))]
+    if group and p.tgid is not None:
+        # the others, in thread order after p (round-robin from curr_target;
+        # model choice, signals.complete_signal)
+        others = [z3.And(g, wants(pre[k])) if k != j else FALSE for k, g in group_of_all(s, j)]
+        after = [
+            z3.And(
+                z3.Not(mine),
+                ok,
+                *[
+                    z3.Not(z3.And(other, rotation(pre[j], pre[q], pre[k])))
+                    for q, other in enumerate(others)
+                    if q != k
+                ],
+            )
+            for k, ok in enumerate(others)
+        ]
+        chosen = [z3.Or(c, a) for c, a in zip(chosen, after, strict=True)]
+    some = z3.Or(chosen)
+    taker = pick(chosen, [action(sigs, sl, sig)[0] for sl in pre], z3.IntVal(DFL))
     fatal_class = not m & (SIG_KERNEL_IGNORE_MASK | SIG_KERNEL_STOP_MASK | SIG_KERNEL_COREDUMP_MASK)
-    fatal = z3.And(wants, handler == DFL, prepared.gexit == 0, z3.BoolVal(fatal_class))
-    # a fatal signal: the group exit with group_exit_code = sig, SIGKILL
-    # queued on the thread and the thread woken (start_group_exit)
-    dying = queued.set(
-        gexit=z3.IntVal(sig),
-        stop=z3.IntVal(0),
-        cont=z3.IntVal(0),
-        pending=queued.pending | bits(sigmask(SIGKILL)),
-        st=code(R),
-    )
+    fatal = z3.And(some, taker == DFL, p.gexit == 0, z3.BoolVal(fatal_class))
+    # a fatal signal: the group exit with group_exit_code = sig, every thread killed
+    dying = start_group_exit(queued, j, z3.IntVal(sig), None)
     # signal_wake_up: S wakes; with SIGKILL, D and T too
-    wakes = prepared.st == code(S)
-    if sig == SIGKILL:
-        wakes = z3.Or(wakes, prepared.st == code(D), prepared.st == code(T))
-    woken = queued.set(st=z3.If(z3.And(wants, wakes), code(R), queued.st))
-    after = ite_fields(fatal, dying, woken)
-    return ite_fields(dropped, sl, ite_fields(z3.Or(ignored, already), prepared, after))
+    slots = list(queued.slots)
+    for k, c in enumerate(chosen):
+        sl = slots[k]
+        wakes = sl.st == code(S)
+        if sig == SIGKILL:
+            wakes = z3.Or(wakes, sl.st == code(D), sl.st == code(T))
+        slots[k] = sl.set(st=z3.If(z3.And(c, wakes), code(R), sl.st))
+    woken = replace(queued, slots=tuple(slots))
+    return ite_state(
+        dropped, s, ite_state(z3.Or(ignored, already), prepared, ite_state(fatal, dying, woken))
+    )
 
 
 def next_signal(x: Any, candidates: tuple[int, ...]) -> list[tuple[int, Any]]:
@@ -214,9 +312,11 @@ class SignalRules:
         self.rules = rules
         self.lay = rules.lay
         self.programs = rules.programs
-        # where each program's waits and sigsuspends are, and each handler's
-        # settled entry: the same for every slot and signal
+        # where each program's waits, joins and sigsuspends are, and each
+        # handler's settled entry: the same for every slot and signal
         self.waits = self._call_pcs(("wait", "waitpid"))
+        self.joins = self._call_pcs(("join",))
+        self.restartable = self._call_pcs(RESTARTABLE)  # model.RESTARTABLE
         self.suspends = self._call_pcs(("sigsuspend",))
         unset = value_terms(self.lay.locals, ())
         self.entries = [
@@ -225,7 +325,7 @@ class SignalRules:
             for k, h in enumerate(p.handlers.values())
         ]
 
-    def _call_pcs(self, names: tuple[str, ...]) -> list[tuple[int, list[int]]]:
+    def _call_pcs(self, names: Collection[str]) -> list[tuple[int, list[int]]]:
         out = []
         for p in self.programs:
             pcs = [
@@ -250,12 +350,12 @@ class SignalRules:
 
     # ------------------------------------------------------------ generation
     def send(self, s: SState, targets: list[Any], sig: int, group: bool) -> SState:
-        """send_signal to every slot `targets` marks."""
-        slots = tuple(
-            ite_fields(t, send_to(self.lay.sigs, sl, sig, group), sl)
-            for t, sl in zip(targets, s.slots, strict=True)
-        )
-        return replace(s, slots=slots)
+        """send_signal to every slot `targets` marks, one after the other
+        (each is another process, or the only target)."""
+        for j, t in enumerate(targets):
+            if not z3.is_false(t):
+                s = ite_state(t, send_one(self.lay.sigs, s, j, sig, group), s)
+        return s
 
     def kill(self, s, i, prog, instr: ir.Syscall, L, ctx) -> SState:
         """kernel/signal.c kill_something_info (model.Kernel._kill)."""
@@ -268,10 +368,11 @@ class SignalRules:
                 sl.alive,
                 z3.Or(
                     z3.And(pid > 0, sl.pid == pid),
-                    # every process but init and the caller's own
-                    z3.And(pid == -1, sl.pid > 1, sl.pid != me.pid),
+                    # every process but init and the caller's own (a process
+                    # is its leader: the task whose pid is its tgid)
+                    z3.And(pid == -1, sl.pid > 1, tgid(sl) != tgid(me), sl.pid == tgid(sl)),
                     # the process group
-                    z3.And(z3.Or(pid == 0, pid < -1), sl.pgid == group),
+                    z3.And(z3.Or(pid == 0, pid < -1), sl.pgid == group, sl.pid == tgid(sl)),
                 ),
             )
             for sl in s.slots
@@ -320,11 +421,10 @@ class SignalRules:
             hcode = DFL if handler == SIG_DFL else IGN
         else:
             hcode = HANDLER + list(prog.handlers).index(handler)
-        me = set_action(self.lay.sigs, s.slots[i], signo, z3.IntVal(hcode), z3.IntVal(flags))
+        s = table_put(s, i, self.lay.sigs, signo, z3.IntVal(hcode), z3.IntVal(flags))
         if handler_ignored(handler, signo):
             # a pending signal now ignored is discarded, blocked or not
-            me = flush(me, sigmask(signo))
-        s = replace(s, slots=(*s.slots[:i], me, *s.slots[i + 1 :]))
+            s = flush_group(s, i, sigmask(signo))
         return self.rules.store_next(s, i, prog, instr.next, L, instr.target, z3.IntVal(0))
 
     def sigprocmask(self, s, i, prog, instr: ir.Syscall, L) -> SState:
@@ -379,45 +479,44 @@ class SignalRules:
         lay = self.lay
         me = s.slots[i]
         notify = has_bit(me.cont, CONT_NOTIFY)
-        notified = self.notify_parent_cldstop(put(s, i, me.set(cont=me.cont - CONT_NOTIFY)), i)
-        died = self.die(s, i, me.gexit)
+        notified = self.notify_parent_cldstop(group_put(s, i, cont=me.cont - CONT_NOTIFY), i)
+        # "Has this task already been marked for death?": to do_exit with
+        # the group's recorded status
+        died = self.die(s, i, me.gexit - GROUP_EXIT)
         priv = me.pending & ~me.blocked
         from_priv = priv != bits(0)
         shared = me.shared & ~me.blocked
         in_priv = dict(next_signal(priv, lay.cands))
         in_shared = dict(next_signal(shared, lay.cands))
-        at_wait = z3.And(given, self.at_call(me, self.waits))
-        restart = me.set(phase=z3.If(at_wait, z3.IntVal(RESTART), me.phase))
+        at_wait = z3.And(given, self.at_call(me, self.restartable))
+        restart = z3.If(at_wait, z3.IntVal(RESTART), me.phase)
         taken: SState | None = None
         for sig in reversed(lay.cands):
             m = sigmask(sig)
             cond = z3.If(from_priv, in_priv[sig], in_shared[sig])
-            me1 = me.set(
-                pending=z3.If(from_priv, without(me.pending, m), me.pending),
-                shared=z3.If(from_priv, me.shared, without(me.shared, m)),
-            )
-            ignored = put(s, i, restart.set(pending=me1.pending, shared=me1.shared))
+            # dequeue_signal: the private set first, then the group's
+            base = put(s, i, me.set(pending=z3.If(from_priv, without(me.pending, m), me.pending)))
+            base = group_put(base, i, shared=z3.If(from_priv, me.shared, without(me.shared, m)))
+            me1 = base.slots[i]
+            ignored = put(base, i, me1.set(phase=restart))
             kind = default_action(sig)
             if kind == "ignore":
                 default = ignored
             else:
                 if kind == "stop":
-                    # do_signal_stop (the caller is running: it stops), then
-                    # do_notify_parent_cldstop; is_current_pgrp_orphaned is false
-                    stopped = ignored.slots[i].set(
-                        st=code(T), stop=z3.IntVal(sig), cont=z3.IntVal(0)
-                    )
-                    act = self.notify_parent_cldstop(put(s, i, stopped), i)
+                    # do_signal_stop, then do_notify_parent_cldstop;
+                    # is_current_pgrp_orphaned is false
+                    act = self.notify_parent_cldstop(self.group_stop(ignored, i, sig), i)
                 else:
                     # terminate, or core (RLIMIT_CORE 0): do_group_exit(sig)
-                    act = self.die(put(s, i, me1), i, z3.IntVal(sig))
+                    act = self.die(base, i, z3.IntVal(sig))
                 # SIGNAL_UNKILLABLE: init ignores what it has no handler for
                 default = act
                 if not m & SIG_KERNEL_ONLY_MASK:
-                    default = ite_state(me.pid == INIT_PID, ignored, act)
+                    default = ite_state(tgid(me) == INIT_PID, ignored, act)
             if sig in lay.sigs:
                 h, flags = action(lay.sigs, me1, sig)
-                caught = self.enter_handler(put(s, i, me1), i, sig, h, flags, given)
+                caught = self.enter_handler(base, i, sig, h, flags, given)
                 here = ite_state(h == IGN, ignored, ite_state(h == DFL, default, caught))
             else:
                 here = default
@@ -425,22 +524,34 @@ class SignalRules:
         assert taken is not None
         return ite_state(notify, notified, ite_state(me.gexit != 0, died, taken))
 
-    def die(self, s: SState, i: int, sig: Any) -> SState:
-        """get_signal -> do_group_exit(sig) for a process of one thread; the
-        death of init is a violation of `assertions` (the kernel panics)."""
+    @staticmethod
+    def group_stop(s: SState, i: int, sig: int) -> SState:
+        """signals.do_signal_stop for the whole group in one step: every
+        thread not a zombie and not in a killable sleep stops."""
+        slots = list(s.slots)
+        for k, g in members(s, i):
+            sl = slots[k]
+            stops = z3.And(g, sl.st != code(Z), sl.st != code(D))
+            slots[k] = sl.set(st=z3.If(stops, code(T), sl.st))
+        return group_put(replace(s, slots=tuple(slots)), i, stop=z3.IntVal(sig), cont=z3.IntVal(0))
+
+    def die(self, s: SState, i: int, status: Any) -> SState:
+        """get_signal -> do_group_exit(status); the death of init's group is
+        a violation of `assertions` (the kernel panics)."""
         me = s.slots[i]
-        died = self.rules.do_exit(s, i, me.locals, sig, SIGNALED)
-        return ite_state(me.pid == INIT_PID, replace(s, failed=TRUE), died)
+        died = self.rules.do_group_exit(s, i, me.locals, *split_status(status))
+        return ite_state(tgid(me) == INIT_PID, replace(s, failed=TRUE), died)
 
     def enter_handler(self, s: SState, i: int, sig: int, h: Any, flags: Any, given: Any) -> SState:
         """A handler frame (model.Kernel._deliver): the context to return to,
-        with the call it interrupted made to restart (SA_RESTART on a wait)
-        or to fail with EINTR; the handler runs with its signal blocked."""
+        with the call it interrupted made to restart (SA_RESTART on a wait,
+        always for join) or to fail with EINTR; the handler runs with its
+        signal blocked."""
         lay = self.lay
         me = s.slots[i]
         at_wait = self.at_call(me, self.waits)
         at_suspend = self.at_call(me, self.suspends)
-        restarts = z3.And(at_wait, has_bit(flags, SA_RESTART))
+        restarts = z3.Or(z3.And(at_wait, has_bit(flags, SA_RESTART)), self.at_call(me, self.joins))
         eintr = z3.And(given, z3.Not(restarts))
         no_call = z3.IntVal(NO_CALL)
         frame = Frame(
@@ -460,16 +571,15 @@ class SignalRules:
         else:
             reset = z3.IntVal(0)
         one_shot = has_bit(flags, SA_RESETHAND)  # SA_ONESHOT: back to SIG_DFL
-        k = lay.sigs.index(sig)
-        act = list(me.act)
-        act[k] = (z3.If(one_shot, z3.IntVal(DFL), h), z3.If(one_shot, reset, flags))
+        s = table_put(
+            s, i, lay.sigs, sig, z3.If(one_shot, z3.IntVal(DFL), h), z3.If(one_shot, reset, flags)
+        )
         m = bits(sigmask(sig))
         # signal_delivered: the mask the handler runs with (no sa_mask here)
         blocked = z3.If(has_bit(flags, SA_NODEFER), me.blocked, me.blocked | m)
-        out = me.set(
+        out = s.slots[i].set(
             frames=frames,
             nfr=me.nfr + 1,
-            act=tuple(act),
             blocked=blocked,
             wpid=z3.IntVal(0),
             wopt=no_call,
@@ -517,57 +627,74 @@ class SignalRules:
         return out
 
     # ------------------------------------------------------------ the parent
-    def sigchld_to(self, s: SState, parent: Any, when: Any) -> tuple[SState, Any]:
-        """kernel/signal.c do_notify_parent, its signal: SIGCHLD to the
-        parent's process unless its SIGCHLD action is SIG_IGN; and whether
-        the parent does not want the zombie (SIG_IGN or SA_NOCLDWAIT: it is
-        released at once, autoreap)."""
+    def notify_parent(self, s: SState, child: Slot) -> tuple[SState, Any]:
+        """kernel/signal.c do_notify_parent (exit.py): the exit signal, the
+        parent's waiters woken; whether the child is released at once."""
+        s, autoreap = self.send_exit_signal(s, child, TRUE)
+        return self.wake_waiters(s, child, TRUE), autoreap
+
+    def send_exit_signal(self, s: SState, child: Slot, when: Any) -> tuple[SState, Any]:
+        """do_notify_parent's signal: the child's exit signal to its
+        parent's process (SIGCHLD if the parent has exec'd since; none for
+        SIGCHLD at SIG_IGN, nor for 0); and whether the child is released
+        at once (autoreap: SIGCHLD with SIG_IGN or SA_NOCLDWAIT)."""
         lay = self.lay
-        slots = list(s.slots)
+        sig: Any = z3.IntVal(SIGCHLD)
+        if child.exsig is not None:
+            sig = z3.If(
+                z3.And(child.exsig != SIGCHLD, child.pexec), z3.IntVal(SIGCHLD), child.exsig
+            )
         autoreap: Any = FALSE
         for j, p in enumerate(s.slots):
-            is_parent = z3.And(when, p.alive, p.pid == parent)
+            is_parent = z3.And(when, p.alive, p.pid == child.ppid)
             h, flags = action(lay.sigs, p, SIGCHLD)
-            ign = h == IGN
-            autoreap = z3.Or(autoreap, z3.And(is_parent, z3.Or(ign, has_bit(flags, SA_NOCLDWAIT))))
-            slots[j] = ite_fields(
-                z3.And(is_parent, z3.Not(ign)), send_to(lay.sigs, p, SIGCHLD, True), p
+            chld = sig == SIGCHLD
+            autoreap = z3.Or(
+                autoreap, z3.And(is_parent, chld, z3.Or(h == IGN, has_bit(flags, SA_NOCLDWAIT)))
             )
-        return replace(s, slots=tuple(slots)), autoreap
-
-    def notify_parent(self, s: SState, zombie: Slot) -> tuple[SState, Any]:
-        """kernel/signal.c do_notify_parent (exit.py): SIGCHLD to the
-        zombie's parent, its waiters woken; whether it is released at once."""
-        s, autoreap = self.sigchld_to(s, zombie.ppid, TRUE)
-        return self.wake_waiters(s, zombie, TRUE), autoreap
+            for v in lay.exit_sigs:
+                sends = z3.And(is_parent, sig == v, h != IGN if v == SIGCHLD else TRUE)
+                s = ite_state(sends, send_one(lay.sigs, s, j, v, True), s)
+        return s, autoreap
 
     def notify_parent_cldstop(self, s: SState, i: int) -> SState:
-        """kernel/signal.c do_notify_parent_cldstop: SIGCHLD to the parent
-        unless its SIGCHLD action is SIG_IGN or has SA_NOCLDSTOP; its waiters
-        are woken either way."""
+        """kernel/signal.c do_notify_parent_cldstop: the group leader tells
+        its parent, with SIGCHLD unless the parent's SIGCHLD action is
+        SIG_IGN or has SA_NOCLDSTOP; its waiters are woken either way."""
         lay = self.lay
         me = s.slots[i]
-        slots = list(s.slots)
         for j, p in enumerate(s.slots):
             h, flags = action(lay.sigs, p, SIGCHLD)
             sends = z3.And(
                 p.alive, p.pid == me.ppid, h != IGN, z3.Not(has_bit(flags, SA_NOCLDSTOP))
             )
-            slots[j] = ite_fields(sends, send_to(lay.sigs, p, SIGCHLD, True), p)
-        return self.wake_waiters(replace(s, slots=tuple(slots)), me, TRUE)
+            s = ite_state(sends, send_one(lay.sigs, s, j, SIGCHLD, True), s)
+        return self.wake_waiters(s, me.set(pid=tgid(me)), TRUE)
 
     def wake_waiters(self, s: SState, child: Slot, when: Any) -> SState:
-        """kernel/exit.c __wake_up_parent: the parent's tasks asleep in a
-        wait whose selection takes the child (child_wait_callback)."""
+        """kernel/exit.c __wake_up_parent: the tasks of the parent's group
+        asleep in a wait whose selection takes the child
+        (child_wait_callback; with __WNOTHREAD, only the parent itself)."""
+        if child.tgid is None:
+            ours = [w.pid == child.ppid for w in s.slots]
+        else:
+            ptgid = lookup(s, child.ppid, lambda sl: sl.tgid, z3.IntVal(0))
+            ours = [
+                z3.And(
+                    w.tgid == ptgid,
+                    z3.Implies(has_bit(w.wopt, WNOTHREAD), w.pid == child.ppid),
+                )
+                for w in s.slots
+            ]
         slots = []
-        for w in s.slots:
+        for w, mine in zip(s.slots, ours, strict=True):
             wakes = z3.And(
                 when,
                 w.alive,
                 w.st == code(S),
                 w.prog >= 0,
                 w.wopt >= 0,
-                w.pid == child.ppid,
+                mine,
                 eligible_pid(w.wpid, w.pgid, child),
             )
             slots.append(w.set(st=z3.If(wakes, code(R), w.st)))

@@ -24,6 +24,7 @@ from checker.engines.symbolic.layout import (
     EXITED,
     HANDLER,
     IGN,
+    JOIN_CALL,
     NO_CALL,
     NONE,
     PAUSE_CALL,
@@ -36,7 +37,7 @@ from checker.engines.symbolic.layout import (
     Layout,
 )
 from checker.kernel.signals import SIG_DFL, SIG_IGN, action
-from checker.kernel.state import NO_MM, STATUS_MASK, State, Task, get
+from checker.kernel.state import NO_MM, NO_SIGHAND, State, Task, get, leader_of
 from checker.kernel.wait import Status, status_record
 
 Cell = tuple[Any, ...]  # the Z3 terms of one value: 1 cell, or 3 for a status record
@@ -83,7 +84,7 @@ class Slot:
     blocked: Any = None
     pending: Any = None
     shared: Any = None
-    gexit: Any = None  # SIGNAL_GROUP_EXIT: the signal the process dies of, 0 if none
+    gexit: Any = None  # Task.group_exit: GROUP_EXIT | the status the group dies with, 0 if none
     stop: Any = None  # stop_code not yet reported to WUNTRACED
     cont: Any = None  # CONT_REPORT | CONT_NOTIFY
     act: tuple[tuple[Any, Any], ...] = ()  # (handler code, sa_flags) per Layout.sigs
@@ -91,6 +92,19 @@ class Slot:
     saved: Any = None  # the mask sigsuspend restores
     frames: tuple[Frame, ...] = ()  # Layout.frames entries, the first `nfr` in use
     nfr: Any = None
+    # Clone and threads (None without them, Layout.threads). The group's
+    # signal_struct fields (shared, gexit, stop, cont, subreaper), which
+    # the explicit model keeps on the leader's entry, are held by every
+    # task of the group alike (a write goes to all of them: group_put), and
+    # the handler table by every task that shares it (same `sh`).
+    tgid: Any = None
+    exsig: Any = None  # the exit signal: SIGCHLD, another, 0 (none) or -1 (a thread)
+    pexec: Any = None  # Task.parent_execed
+    sh: Any = None  # its handler table: tasks with the same id share it (CLONE_SIGHAND)
+    # pthread_join's bookkeeping in its address space: the tids of the
+    # threads that ended and were not joined yet (0: an empty entry), kept
+    # by every sharer as `mem` is
+    ended: tuple[Any, ...] = ()
 
     def set(self, **changes: Any) -> Slot:
         return replace(self, **changes)
@@ -168,6 +182,7 @@ def fresh(lay: Layout, tag: str) -> SState:
                 mm=z3.Int(p + "mm"),
                 vparent=z3.Int(p + "vparent"),
                 **(_fresh_signals(lay, p) if lay.signals else {}),
+                **(_fresh_threads(lay, p) if lay.threads else {}),
             )
         )
     named = tuple(
@@ -215,6 +230,16 @@ def _fresh_signals(lay: Layout, p: str) -> dict[str, Any]:
         saved=z3.BitVec(p + "saved", SET_BITS),
         frames=tuple(frame(f) for f in range(lay.frames)),
         nfr=z3.Int(p + "nfr"),
+    )
+
+
+def _fresh_threads(lay: Layout, p: str) -> dict[str, Any]:
+    return dict(
+        tgid=z3.Int(p + "tgid"),
+        exsig=z3.Int(p + "exsig"),
+        pexec=z3.Bool(p + "pexec"),
+        sh=z3.Int(p + "sh"),
+        ended=tuple(z3.Int(f"{p}ended{k}") for k in range(lay.joins)),
     )
 
 
@@ -336,6 +361,21 @@ def decode_value(cells: tuple[int, ...], status: bool) -> object:
     return cells[0]
 
 
+def raw_status(kind: Any, val: Any) -> Any:
+    """A wait status from (EXITED, code) or (SIGNALED, signal)."""
+    return z3.If(kind == EXITED, val * 256, val)
+
+
+def split_status(raw: Any) -> tuple[Any, Any]:
+    """raw_status's inverse (for the group exit code, a raw status)."""
+    low = raw % 128
+    exited = low == 0
+    return (
+        z3.simplify(z3.If(exited, z3.IntVal(EXITED), z3.IntVal(SIGNALED))),
+        z3.simplify(z3.If(exited, (raw / 256) % 256, low)),
+    )
+
+
 # ------------------------------------------------------------ explicit side
 
 
@@ -356,6 +396,8 @@ def call_cells(
 def _call_of(call: tuple[int, ...], prog: int, pc: int, lay: Layout | None) -> tuple[int, int]:
     if len(call) == 1 or (lay is not None and lay.suspends and pc in lay.suspends[prog]):
         return 0, PAUSE_CALL  # (IN_CALL,) or (IN_CALL, saved mask): model.Kernel._pause
+    if len(call) == 2 and lay is not None and lay.joins and pc in lay.join_pcs[prog]:
+        return call[1], JOIN_CALL  # (IN_CALL, tid): model.Kernel._join
     if len(call) == 2:  # (IN_CALL, child): a vfork parent (model.Kernel._spawn)
         return call[1], VFORK_CALL
     return call[1], call[2]
@@ -365,7 +407,7 @@ def call_value(lay: Layout, prog: int, pc: int, phase: int, wpid: int, wopt: int
     """The explicit Task.call of the symbolic call cells (_call_of's inverse)."""
     if wopt == NO_CALL:
         return ()
-    if wopt == VFORK_CALL:
+    if wopt in (VFORK_CALL, JOIN_CALL):
         return (phase, wpid)
     if wopt == PAUSE_CALL:
         return (phase, saved) if pc in lay.suspends[prog] else (phase,)
@@ -423,19 +465,60 @@ def _encode_signals(lay: Layout, s: State, t: Task) -> dict[str, Any]:
             frames.append(_empty_frame(lay))
     if len(t.frames) > lay.frames:
         raise ValueError(f"task {t.pid} has more handler frames than the layout's {lay.frames}")
+    g = leader_of(s.tasks, t)  # the group's fields are on its leader's entry
     return dict(
         blocked=bits(t.blocked),
         pending=bits(t.pending),
-        shared=bits(t.shared),
-        gexit=z3.IntVal(t.group_exit & STATUS_MASK),
-        stop=z3.IntVal(t.stop_code),
-        cont=z3.IntVal(t.continued),
+        shared=bits(g.shared),
+        gexit=z3.IntVal(g.group_exit),
+        stop=z3.IntVal(g.stop_code),
+        cont=z3.IntVal(g.continued),
         act=tuple(act),
         phase=z3.IntVal(phase),
         saved=bits(saved),
         frames=tuple(frames),
         nfr=z3.IntVal(len(t.frames)),
     )
+
+
+def var_values(lay: Layout, mem: tuple[object, ...]) -> tuple[object, ...]:
+    """An explicit address space's `var`s, without join's bookkeeping
+    (model.Kernel keeps it after them when the scenario joins)."""
+    return mem[:-1] if lay.joins and mem else mem
+
+
+def ended_tids(lay: Layout, mem: tuple[object, ...]) -> tuple[int, ...]:
+    """The threads ended and not joined yet that an address space records."""
+    if not lay.joins or not mem:
+        return ()
+    ended = mem[-1]
+    assert isinstance(ended, tuple)
+    return tuple(sorted(ended))
+
+
+def _encode_threads(lay: Layout, t: Task, mem: tuple[object, ...]) -> dict[str, Any]:
+    ended = ended_tids(lay, mem)
+    if len(ended) > lay.joins:
+        raise ValueError(f"task {t.pid}: more unjoined threads than the layout's {lay.joins}")
+    return dict(
+        tgid=z3.IntVal(t.tgid),
+        exsig=z3.IntVal(t.exit_signal),
+        pexec=z3.BoolVal(t.parent_execed),
+        # handler tables are numbered from 1 in the explicit order, 0: none
+        sh=z3.IntVal(t.sighand + 1 if t.sighand != NO_SIGHAND else 0),
+        ended=tuple(z3.IntVal(x) for x in ended + (0,) * (lay.joins - len(ended))),
+    )
+
+
+def dead_threads(lay: Layout) -> dict[str, Any]:
+    """The thread fields of a free slot."""
+    if not lay.threads:
+        return {}
+    zero = z3.IntVal(0)
+    return dict(
+        tgid=zero, exsig=zero, pexec=z3.BoolVal(False), sh=zero,
+        ended=tuple(zero for _ in range(lay.joins)),
+    )  # fmt: skip
 
 
 def _empty_frame(lay: Layout) -> Frame:
@@ -484,6 +567,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
         xkind, xval = exit_kind(t.xstatus) if t.state == "Z" else (NONE, 0)
         call = call_cells(t, calls, lay)
         sigfields = _encode_signals(lay, s, t) if lay.signals else {}
+        if lay.threads:
+            sigfields.update(_encode_threads(lay, t, mem))
         slots.append(
             Slot(
                 alive=z3.BoolVal(True),
@@ -494,11 +579,11 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
                 prog=z3.IntVal(t.prog),
                 pc=code(t.pc),
                 locals=value_terms(lay.locals, t.locals),
-                mem=value_terms(lay.mem, mem),
+                mem=value_terms(lay.mem, var_values(lay, mem)),
                 xkind=z3.IntVal(xkind),
                 xval=z3.IntVal(xval),
                 errno=z3.IntVal(t.errno),
-                subreaper=z3.BoolVal(t.subreaper),
+                subreaper=z3.BoolVal(leader_of(s.tasks, t).subreaper),
                 cpos=z3.IntVal(cpos),
                 ident=z3.IntVal(t.ident),
                 wpid=z3.IntVal(call[0]),
@@ -526,7 +611,7 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
                 z3.IntVal(kind),
                 z3.IntVal(pid),
                 value_terms(lay.locals, snap[0]),
-                value_terms(lay.mem, snap[1]),
+                value_terms(lay.mem, var_values(lay, snap[1])),
             )
         )
     return SState(
@@ -535,7 +620,8 @@ def encode(lay: Layout, s: State, calls: dict[int, tuple[int, int]] | None = Non
         tuple(named),
         z3.BoolVal(False),
         z3.BoolVal(False),
-        z3.IntVal(len(s.mems)),
+        # the last id given out: of an address space, or of a handler table
+        z3.IntVal(max(len(s.mems), len(s.sighands)) if lay.threads else len(s.mems)),
     )
 
 
@@ -571,6 +657,7 @@ def _dead_slot(lay: Layout) -> Slot:
         mm=zero,
         vparent=zero,
         **dead_signals(lay),
+        **dead_threads(lay),
     )
 
 
@@ -587,7 +674,7 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
     tasks = []
     for t in s.tasks:
         sharer = min((x.pid for x in s.tasks if x.state != "Z" and x.mm == t.mm), default=0)
-        mem = s.mems[t.mm] if t.mm != NO_MM else ()
+        mem = var_values(lay, s.mems[t.mm] if t.mm != NO_MM else ())
         exit_ = exit_kind(t.xstatus) if t.state == "Z" else None
         tasks.append(
             (
@@ -601,41 +688,56 @@ def project(lay: Layout, s: State) -> tuple[object, ...]:
                 _norm(mem),
                 exit_,
                 t.errno,
-                t.subreaper,
+                leader_of(s.tasks, t).subreaper,
                 t.children,
                 t.ident,
                 sharer if t.state != "Z" else 0,  # the first task of its address space
                 t.vfork_parent,
                 _signal_row(lay, s, t) if lay.signals else (),
+                _thread_row(lay, s, t) if lay.threads else (),
             )
         )
-    return (tuple(tasks), s.last_pid, _norm_named(s.named))
+    return (tuple(tasks), s.last_pid, _norm_named(lay, s.named))
+
+
+def _thread_row(lay: Layout, s: State, t: Task) -> tuple[object, ...]:
+    live = [x for x in s.tasks if x.state != "Z"]
+    sharer = min((x.pid for x in live if x.sighand == t.sighand), default=0)
+    mem = s.mems[t.mm] if t.mm != NO_MM and t.state != "Z" else ()
+    return (
+        t.tgid,
+        t.exit_signal,
+        t.parent_execed,
+        sharer if t.state != "Z" else 0,  # the first task of its handler table
+        ended_tids(lay, mem),
+    )
 
 
 def _signal_row(lay: Layout, s: State, t: Task) -> tuple[object, ...]:
     table = s.sighands[t.sighand] if t.sighand >= 0 else ()
     frames = tuple((f.pc, _norm(f.locals), f.blocked, f.call, f.signal, f.eintr) for f in t.frames)
+    g = leader_of(s.tasks, t)
     return (
         t.blocked,
         t.pending,
-        t.shared,
-        t.group_exit & STATUS_MASK,
-        t.stop_code,
-        t.continued,
+        g.shared,
+        g.group_exit,
+        g.stop_code,
+        g.continued,
         tuple(action(table, sig) for sig in lay.sigs),
         t.call,
         frames,
     )
 
 
-def _norm_named(named: tuple[object, ...]) -> tuple[object, ...]:
+def _norm_named(lay: Layout, named: tuple[object, ...]) -> tuple[object, ...]:
     out: list[object] = []
     for entry in named:
         if entry is None or isinstance(entry, int):
             out.append(entry)
         else:
             snap_locals, snap_mem = cast(tuple[tuple[object, ...], tuple[object, ...]], entry)
-            out.append((_norm(snap_locals), _norm(snap_mem)))
+            out.append((_norm(snap_locals), _norm(var_values(lay, snap_mem))))
     return tuple(out)
 
 
@@ -699,11 +801,30 @@ def project_model(
             tuple(frames),
         )
 
+    def thread_row(sl: Slot, st: str) -> tuple[object, ...]:
+        zombie = st == "Z"
+        tables = [num(x.pid) for x in live if snum(x.st) != Z and num(x.sh) == num(sl.sh)]
+        ended = () if zombie else tuple(sorted(x for x in (num(e) for e in sl.ended) if x))
+        return (
+            num(sl.tgid),
+            num(sl.exsig),
+            truth(sl.pexec),
+            0 if zombie else min(tables),
+            ended,
+        )
+
+    Z = STATE_CODES["Z"]
     live = [sl for sl in s.slots if truth(sl.alive)]
-    links = [(num(sl.pid), num(sl.ppid), num(sl.cpos)) for sl in live]
-    running = [(num(sl.pid), num(sl.mm)) for sl in live if snum(sl.st) != STATE_CODES["Z"]]
+    # a thread is on no children list: only group leaders are
+    links = [
+        (num(sl.pid), num(sl.ppid), num(sl.cpos))
+        for sl in live
+        if not lay.threads or num(sl.pid) == num(sl.tgid)
+    ]
+    running = [(num(sl.pid), num(sl.mm)) for sl in live if snum(sl.st) != Z]
     rows = []
-    for sl, (pid, ppid, _) in zip(live, links, strict=True):
+    for sl in live:
+        pid, ppid = num(sl.pid), num(sl.ppid)
         prog, st = num(sl.prog), STATE_LETTERS[snum(sl.st)]
         children = sorted((cpos, cpid) for cpid, cparent, cpos in links if cparent == pid)
         if prog >= 0:
@@ -733,6 +854,7 @@ def project_model(
                 min(p for p, mm in running if mm == num(sl.mm)) if st != "Z" else 0,
                 num(sl.vparent),
                 signal_row(sl, prog, snum(sl.pc) if st != "Z" else -1) if lay.signals else (),
+                thread_row(sl, st) if lay.threads else (),
             )
         )
     rows.sort(key=lambda r: r[0])

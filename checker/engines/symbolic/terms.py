@@ -128,10 +128,17 @@ def exists_pid(state: SState, pid: Any) -> Any:
     return z3.Or([z3.And(sl.alive, sl.pid == pid) for sl in state.slots])
 
 
-def getppid(me: Slot) -> Any:
-    """kernel/sys.c getppid: the tgid of the real parent, which is its pid
-    in the covered language (every task leads its group); 0 for init."""
-    return me.ppid
+def tgid(sl: Slot) -> Any:
+    """The task's thread group: its pid where no task can be a thread."""
+    return sl.pid if sl.tgid is None else sl.tgid
+
+
+def getppid(state: SState, me: Slot) -> Any:
+    """kernel/sys.c getppid: the tgid of the real parent (its pid where no
+    task can be a thread), or the number itself if no task has it; 0 for init."""
+    if me.tgid is None:
+        return me.ppid
+    return lookup(state, me.ppid, lambda sl: sl.tgid, me.ppid)
 
 
 def term(e: ir.Expr, ctx: Ctx) -> Value:
@@ -152,9 +159,11 @@ def term(e: ir.Expr, ctx: Ctx) -> Value:
         return ctx.me.errno
     if isinstance(e, ir.SelfQuery):
         assert ctx.me is not None
-        if e.func in ("getpid", "gettid"):
+        if e.func == "gettid":
             return ctx.me.pid
-        return getppid(ctx.me)
+        if e.func == "getpid":
+            return tgid(ctx.me)
+        return getppid(ctx.state, ctx.me)
     if isinstance(e, ir.StatusField):
         rec = term(e.obj, ctx)
         assert isinstance(rec, tuple)
@@ -259,10 +268,12 @@ def _task(e: ir.Expr, ctx: Ctx) -> Slot:
 
 def task_field(t: Slot, name: str, ctx: Ctx) -> Any:
     """checker/props/compile.py _taskfield."""
-    if name in ("pid", "tgid"):
+    if name == "pid":
         return t.pid
+    if name == "tgid":
+        return tgid(t)
     if name == "ppid":
-        return getppid(t)
+        return getppid(ctx.state, t)
     if name == "state":
         return z3.BV2Int(t.st)
     if name == "program":
